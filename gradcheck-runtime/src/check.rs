@@ -1,0 +1,577 @@
+//! The gradient check itself: perturb each parameter both ways, compare with
+//! the analytic gradient, refine where the comparison is not yet decisive,
+//! and conclude.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::compare::{diagnose, relative_difference};
+use crate::difference::{central, ridders, step_for, DifferenceError, Estimate};
+use crate::params::{Gradient, Params};
+use crate::report::{Component, Problem, Report, Status, Verdict};
+use crate::scalar::Scalar;
+
+/// Settings of one check. Unset `eps` and `tol` take the scalar type's
+/// defaults ([`Scalar::DEFAULT_EPS`], [`Scalar::DEFAULT_TOL`]).
+///
+/// ```
+/// use gradcheck_runtime::Config;
+///
+/// let config = Config::new()
+///     .eps(1e-5)
+///     .tol(1e-8)
+///     .label("dense layer")
+///     .param("theta")
+///     .names(["W", "b"]);
+/// assert_eq!(config.eps, Some(1e-5));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// Step setting: parameter `θᵢ` is perturbed by `h = eps · max(1, |θᵢ|)`.
+    pub eps: Option<f64>,
+    /// Tolerance on the relative difference `‖a − n‖ / (‖a‖ + ‖n‖)`.
+    pub tol: Option<f64>,
+    /// What the report calls the checked function.
+    pub label: String,
+    /// The parameters' name in reports (default `theta`).
+    pub param: String,
+    /// Names of the parameter blocks (one per tensor), overriding `param`.
+    pub names: Vec<String>,
+}
+
+impl Config {
+    /// Defaults everywhere.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Sets the step setting.
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = Some(eps);
+        self
+    }
+
+    /// Sets the tolerance.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = Some(tol);
+        self
+    }
+
+    /// Sets the label of the report.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    /// Sets the parameters' name.
+    pub fn param(mut self, param: impl Into<String>) -> Self {
+        self.param = param.into();
+        self
+    }
+
+    /// Names the parameter blocks, in order (`["W1", "b1", "W2", "b2"]`).
+    pub fn names<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.names = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    fn resolved<S: Scalar>(&self) -> Result<(f64, f64), Problem> {
+        let eps = self.eps.unwrap_or(S::DEFAULT_EPS);
+        let tol = self.tol.unwrap_or(S::DEFAULT_TOL);
+        if !(eps.is_finite() && eps > 0.0) {
+            return Err(Problem::InvalidConfig(format!(
+                "eps must be positive and finite, got {eps}"
+            )));
+        }
+        if !(tol.is_finite() && tol > 0.0) {
+            return Err(Problem::InvalidConfig(format!(
+                "tol must be positive and finite, got {tol}"
+            )));
+        }
+        if eps < S::EPSILON {
+            return Err(Problem::InvalidConfig(format!(
+                "eps = {eps:e} is below the machine epsilon of {} ({:e}): θ ± h would round \
+                 back to θ",
+                S::NAME,
+                S::EPSILON
+            )));
+        }
+        Ok((eps, tol))
+    }
+}
+
+/// Checks a cost that returns its value and gradient together.
+///
+/// The parameters are copied; the copy is perturbed in place one entry at a
+/// time and restored, and `params` itself is never modified. See the crate
+/// documentation for how the verdict is reached.
+///
+/// ```
+/// use gradcheck_runtime::{check, Config, Verdict};
+///
+/// // J(θ) = Σ θᵢ³, ∇J = 3θ²
+/// let cost = |t: &[f64; 3]| (t.iter().map(|x| x.powi(3)).sum::<f64>(), t.map(|x| 3.0 * x * x));
+/// let report = check(&[0.1, -0.05, 0.11], cost, &Config::new());
+/// assert_eq!(report.verdict, Verdict::Pass, "{report}");
+///
+/// // A missing factor 3 fails, and the report says where and by how much.
+/// let wrong = |t: &[f64; 3]| (t.iter().map(|x| x.powi(3)).sum::<f64>(), t.map(|x| x * x));
+/// let report = check(&[0.1, -0.05, 0.11], wrong, &Config::new());
+/// assert_eq!(report.verdict, Verdict::Fail);
+/// assert!(report.to_string().contains("theta[0]"));
+/// assert!(report.to_string().contains("0.3333x the numeric value"));
+/// ```
+pub fn check<P, G, F>(params: &P, cost: F, config: &Config) -> Report
+where
+    P: Params,
+    G: Gradient<Scalar = P::Scalar>,
+    F: FnMut(&P) -> (P::Scalar, G),
+{
+    run(params, Combined(cost), config)
+}
+
+/// Checks a cost and a separate gradient function.
+///
+/// Finite differences call only `cost`, so this form spends no time on
+/// gradients that are thrown away.
+///
+/// ```
+/// use gradcheck_runtime::{check_split, Config};
+///
+/// let cost = |w: &Vec<f64>| w.iter().map(|x| x.sin()).sum::<f64>();
+/// let grad = |w: &Vec<f64>| w.iter().map(|x| x.cos()).collect::<Vec<f64>>();
+/// let report = check_split(&vec![0.3, -1.2, 2.0], cost, grad, &Config::new().param("w"));
+/// assert!(report.passed(), "{report}");
+/// ```
+pub fn check_split<P, G, C, D>(params: &P, cost: C, grad: D, config: &Config) -> Report
+where
+    P: Params,
+    G: Gradient<Scalar = P::Scalar>,
+    C: FnMut(&P) -> P::Scalar,
+    D: FnMut(&P) -> G,
+{
+    run(params, Split(cost, grad), config)
+}
+
+/// A cost with its gradient, in one of the two forms.
+trait Objective<P: Params> {
+    type G: Gradient<Scalar = P::Scalar>;
+    fn value(&mut self, p: &P) -> P::Scalar;
+    fn value_and_gradient(&mut self, p: &P) -> (P::Scalar, Self::G);
+}
+
+struct Combined<F>(F);
+
+impl<P, G, F> Objective<P> for Combined<F>
+where
+    P: Params,
+    G: Gradient<Scalar = P::Scalar>,
+    F: FnMut(&P) -> (P::Scalar, G),
+{
+    type G = G;
+
+    fn value(&mut self, p: &P) -> P::Scalar {
+        (self.0)(p).0
+    }
+
+    fn value_and_gradient(&mut self, p: &P) -> (P::Scalar, G) {
+        (self.0)(p)
+    }
+}
+
+struct Split<C, D>(C, D);
+
+impl<P, G, C, D> Objective<P> for Split<C, D>
+where
+    P: Params,
+    G: Gradient<Scalar = P::Scalar>,
+    C: FnMut(&P) -> P::Scalar,
+    D: FnMut(&P) -> G,
+{
+    type G = G;
+
+    fn value(&mut self, p: &P) -> P::Scalar {
+        (self.0)(p)
+    }
+
+    fn value_and_gradient(&mut self, p: &P) -> (P::Scalar, G) {
+        ((self.0)(p), (self.1)(p))
+    }
+}
+
+/// The text of a caught panic.
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic payload that is not a string)".to_string()
+    }
+}
+
+/// Why the cost gave no usable value at a perturbed point.
+#[derive(Debug)]
+enum EvalFailure {
+    NonFinite(f64),
+    Panicked(String),
+}
+
+/// The working copy of the parameters and the objective, with a count of
+/// evaluations.
+struct Probe<P, O> {
+    theta: P,
+    objective: O,
+    evaluations: usize,
+}
+
+impl<P: Params, O: Objective<P>> Probe<P, O> {
+    /// The cost with entry `i` set to `x`; the entry is restored afterwards,
+    /// whether or not the cost panicked.
+    fn value_at(&mut self, i: usize, x: P::Scalar) -> Result<f64, EvalFailure> {
+        let original = self.theta.get_flat(i);
+        self.theta.set_flat(i, x);
+        let (theta, objective) = (&self.theta, &mut self.objective);
+        let result = catch_unwind(AssertUnwindSafe(|| objective.value(theta)));
+        self.theta.set_flat(i, original);
+        self.evaluations += 1;
+        match result {
+            Ok(v) if v.to_f64().is_finite() => Ok(v.to_f64()),
+            Ok(v) => Err(EvalFailure::NonFinite(v.to_f64())),
+            Err(payload) => Err(EvalFailure::Panicked(panic_message(payload))),
+        }
+    }
+}
+
+/// How many error estimates a disagreement must exceed to count as one.
+const UNCERTAINTY_FACTOR: f64 = 4.0;
+/// Round-off of a central difference, in units of `ε · |f| / h`: each cost
+/// value carries a few ulps of accumulated rounding.
+const ROUND_OFF_ULPS: f64 = 8.0;
+/// An error estimate up to this many round-off units is round-off, not
+/// truncation or noise.
+const ROUND_OFF_DOMINATED: f64 = 4.0;
+/// How many entries without a numeric derivative the diagnosis lists.
+const SHOWN_REASONS: usize = 5;
+
+fn run<P, O>(params: &P, objective: O, config: &Config) -> Report
+where
+    P: Params,
+    O: Objective<P>,
+{
+    let theta = params.to_standard();
+    let layout = theta.layout();
+    let names: Vec<&str> = config.names.iter().map(String::as_str).collect();
+    let base = if config.param.is_empty() {
+        "theta"
+    } else {
+        config.param.as_str()
+    };
+    let name_of = |i: usize| layout.name(i, base, &names);
+
+    let mut report = Report {
+        verdict: Verdict::Fail,
+        label: if config.label.is_empty() {
+            "gradient check".to_string()
+        } else {
+            config.label.clone()
+        },
+        scalar: P::Scalar::NAME,
+        layout: layout.clone(),
+        relative_difference: f64::NAN,
+        tol: config.tol.unwrap_or(P::Scalar::DEFAULT_TOL),
+        eps: config.eps.unwrap_or(P::Scalar::DEFAULT_EPS),
+        components: Vec::new(),
+        problem: None,
+        diagnosis: Vec::new(),
+        refined: 0,
+        evaluations: 0,
+        context: Vec::new(),
+    };
+    let stop = |mut report: Report, problem: Problem, evaluations: usize| {
+        report.verdict = problem.verdict();
+        report.problem = Some(problem);
+        report.evaluations = evaluations;
+        report
+    };
+
+    let (eps, tol) = match config.resolved::<P::Scalar>() {
+        Ok(v) => v,
+        Err(p) => return stop(report, p, 0),
+    };
+    let n = layout.len();
+    if n == 0 {
+        return stop(report, Problem::NoParameters, 0);
+    }
+    if let Some(i) = (0..n).find(|&i| !theta.get_flat(i).to_f64().is_finite()) {
+        let problem = Problem::NonFiniteParameter {
+            name: name_of(i),
+            value: theta.get_flat(i).to_f64(),
+        };
+        return stop(report, problem, 0);
+    }
+
+    // The analytic side, once.
+    let mut probe = Probe {
+        theta,
+        objective,
+        evaluations: 0,
+    };
+    let first = {
+        let (theta, objective) = (&probe.theta, &mut probe.objective);
+        catch_unwind(AssertUnwindSafe(|| objective.value_and_gradient(theta)))
+    };
+    probe.evaluations += 1;
+    let (f0, gradient) = match first {
+        Ok(v) => v,
+        Err(payload) => {
+            let problem = Problem::CostPanicked {
+                at: "at the parameters".to_string(),
+                message: panic_message(payload),
+            };
+            return stop(report, problem, probe.evaluations);
+        }
+    };
+    let f0 = f0.to_f64();
+    if !f0.is_finite() {
+        return stop(
+            report,
+            Problem::NonFiniteCost { value: f0 },
+            probe.evaluations,
+        );
+    }
+    let got = gradient.grad_layout();
+    if got != layout {
+        let problem = Problem::GradientShape {
+            expected: layout,
+            got,
+        };
+        return stop(report, problem, probe.evaluations);
+    }
+    let analytic = gradient.to_f64_vec();
+    drop(gradient);
+
+    // The same point again must give the same value, or no difference of
+    // two values can mean anything.
+    let again = {
+        let (theta, objective) = (&probe.theta, &mut probe.objective);
+        catch_unwind(AssertUnwindSafe(|| objective.value(theta)))
+    };
+    probe.evaluations += 1;
+    match again {
+        Ok(v) if v.to_f64().to_bits() == f0.to_bits() => {}
+        Ok(v) => {
+            let problem = Problem::NotDeterministic {
+                first: f0,
+                second: v.to_f64(),
+            };
+            return stop(report, problem, probe.evaluations);
+        }
+        Err(payload) => {
+            let problem = Problem::CostPanicked {
+                at: "at the parameters, on a second call".to_string(),
+                message: panic_message(payload),
+            };
+            return stop(report, problem, probe.evaluations);
+        }
+    }
+
+    // First pass: one central difference per entry.
+    let mut estimates: Vec<Option<Estimate>> = Vec::with_capacity(n);
+    let mut failures: Vec<Option<String>> = vec![None; n];
+    for i in 0..n {
+        let x = probe.theta.get_flat(i);
+        let h = step_for(eps, x.to_f64());
+        match central(|v| probe.value_at(i, v), x, h) {
+            Ok(d) => estimates.push(Some(d)),
+            Err(e) => {
+                let reason = describe(e, &name_of(i));
+                if let Some(problem) = reason.1 {
+                    return stop(report, problem, probe.evaluations);
+                }
+                failures[i] = Some(reason.0);
+                estimates.push(None);
+            }
+        }
+    }
+
+    // Second pass: extrapolate where a single difference does not settle it.
+    let first_rel = relative_of(&analytic, &estimates);
+    if first_rel > tol {
+        for i in 0..n {
+            let Some(d) = estimates[i] else { continue };
+            let a = analytic[i];
+            if !a.is_finite() || (a - d.value).abs() <= 0.5 * tol * (a.abs() + d.value.abs()) {
+                continue;
+            }
+            let x = probe.theta.get_flat(i);
+            let h = step_for(eps, x.to_f64());
+            match ridders(|v| probe.value_at(i, v), x, h, Some(d)) {
+                Ok(r) => {
+                    estimates[i] = Some(r);
+                    report.refined += 1;
+                }
+                Err(e) => {
+                    let reason = describe(e, &name_of(i));
+                    if let Some(problem) = reason.1 {
+                        return stop(report, problem, probe.evaluations);
+                    }
+                    failures[i] = Some(reason.0);
+                    estimates[i] = None;
+                }
+            }
+        }
+    }
+
+    // Classify every entry.
+    let epsilon = P::Scalar::EPSILON;
+    let floor_scale = f0.abs().max(1.0);
+    report.components = (0..n)
+        .map(|i| {
+            let a = analytic[i];
+            let mut c = Component {
+                index: i,
+                name: name_of(i),
+                value: probe.theta.get_flat(i).to_f64(),
+                analytic: a,
+                numeric: f64::NAN,
+                error_estimate: 0.0,
+                step: 0.0,
+                status: Status::Agree,
+            };
+            let Some(d) = estimates[i] else {
+                c.status = if a.is_finite() {
+                    Status::NoNumeric
+                } else {
+                    Status::NonFiniteAnalytic
+                };
+                return c;
+            };
+            c.numeric = d.value;
+            c.step = d.step;
+            let round_off = ROUND_OFF_ULPS * epsilon * d.scale.max(f0.abs()) / d.step;
+            let refined = d.error.is_finite() && d.evaluations > 2;
+            c.error_estimate = if refined { d.error.max(round_off) } else { 0.0 };
+            let gap = (a - d.value).abs();
+            c.status = if !a.is_finite() {
+                Status::NonFiniteAnalytic
+            } else if gap <= tol * (a.abs() + d.value.abs()) {
+                Status::Agree
+            } else if !refined {
+                // Not refined because the whole check already met `tol`.
+                Status::Agree
+            } else if gap > tol * (a.abs() + d.value.abs()) + UNCERTAINTY_FACTOR * c.error_estimate
+            {
+                Status::Disagree
+            } else if d.error <= ROUND_OFF_DOMINATED * round_off
+                && UNCERTAINTY_FACTOR * c.error_estimate <= tol * floor_scale
+            {
+                Status::WithinRoundOff
+            } else {
+                Status::Unresolved
+            };
+            c
+        })
+        .collect();
+
+    let with_numeric: Vec<&Component> = report
+        .components
+        .iter()
+        .filter(|c| c.numeric.is_finite() && c.analytic.is_finite())
+        .collect();
+    let a: Vec<f64> = with_numeric.iter().map(|c| c.analytic).collect();
+    let num: Vec<f64> = with_numeric.iter().map(|c| c.numeric).collect();
+    report.relative_difference = if with_numeric.len() == n {
+        relative_difference(&a, &num)
+    } else if analytic.iter().any(|x| !x.is_finite()) {
+        f64::INFINITY
+    } else {
+        relative_difference(&a, &num)
+    };
+
+    let has = |s: Status| report.components.iter().any(|c| c.status == s);
+    let failed = has(Status::NonFiniteAnalytic) || has(Status::Disagree);
+    let unresolved = has(Status::Unresolved);
+    let missing = has(Status::NoNumeric);
+    report.verdict = if failed {
+        Verdict::Fail
+    } else if report.relative_difference <= tol && !missing {
+        for c in &mut report.components {
+            c.status = Status::Agree;
+        }
+        Verdict::Pass
+    } else if unresolved || missing {
+        Verdict::Inconclusive
+    } else {
+        Verdict::Pass
+    };
+
+    report.diagnosis = diagnose(&report.components, &report.layout, base, &names);
+    let reasons: Vec<String> = failures.into_iter().flatten().collect();
+    report
+        .diagnosis
+        .extend(reasons.iter().take(SHOWN_REASONS).cloned());
+    if reasons.len() > SHOWN_REASONS {
+        report.diagnosis.push(format!(
+            "... and {} more entries without a numeric derivative",
+            reasons.len() - SHOWN_REASONS
+        ));
+    }
+    if report.verdict == Verdict::Pass && report.relative_difference > tol {
+        report.diagnosis.push(format!(
+            "the relative difference exceeds tol only within the round-off of {} at this cost \
+             scale (|J| = {f0:.3e}); no finite difference can resolve it further",
+            P::Scalar::NAME
+        ));
+    }
+    if report.verdict == Verdict::Inconclusive && unresolved {
+        report.diagnosis.push(
+            "the numeric derivative's error estimate is too large to judge the unresolved \
+             entries: is the cost non-smooth (ReLU, abs, max) or noisy near them?"
+                .to_string(),
+        );
+    }
+    report.evaluations = probe.evaluations;
+    report
+}
+
+/// The relative difference over entries that have a numeric estimate.
+fn relative_of(analytic: &[f64], estimates: &[Option<Estimate>]) -> f64 {
+    let (a, n): (Vec<f64>, Vec<f64>) = analytic
+        .iter()
+        .zip(estimates)
+        .filter_map(|(a, e)| e.map(|e| (*a, e.value)))
+        .unzip();
+    if a.iter().any(|x| !x.is_finite()) {
+        return f64::INFINITY;
+    }
+    relative_difference(&a, &n)
+}
+
+/// A sentence for an entry with no numeric value, and the problem that
+/// stops the whole check, if it is one.
+fn describe(e: DifferenceError<EvalFailure>, name: &str) -> (String, Option<Problem>) {
+    match e {
+        DifferenceError::StepBelowResolution { x, step } => (
+            format!(
+                "{name} = {x:e}: the step {step:e} vanishes when added to it; no numeric \
+                 derivative (raise eps)"
+            ),
+            None,
+        ),
+        DifferenceError::Evaluation(EvalFailure::NonFinite(v)) => (
+            format!("the cost is {v} when {name} is perturbed; no numeric derivative there"),
+            None,
+        ),
+        DifferenceError::Evaluation(EvalFailure::Panicked(message)) => (
+            String::new(),
+            Some(Problem::CostPanicked {
+                at: format!("when {name} was perturbed"),
+                message,
+            }),
+        ),
+    }
+}

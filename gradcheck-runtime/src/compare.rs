@@ -1,0 +1,143 @@
+//! Comparing an analytic gradient with a numeric one: the relative
+//! difference and the patterns that point at a bug's kind.
+
+use crate::params::Layout;
+use crate::report::{Component, Status};
+
+/// The relative difference `‖a − n‖ / (‖a‖ + ‖n‖)` in the Euclidean norm,
+/// with `0/0` taken as 0.
+///
+/// It lies in [0, 1]: 0 for identical vectors, 1 when one side is zero and
+/// the other is not, or when `a = −n`.
+///
+/// ```
+/// use gradcheck_runtime::compare::relative_difference;
+///
+/// assert_eq!(relative_difference(&[0.0, 0.0], &[0.0, 0.0]), 0.0);
+/// assert_eq!(relative_difference(&[1.0, 0.0], &[0.0, 0.0]), 1.0);
+/// assert_eq!(relative_difference(&[4.0], &[1.0]), 0.6); // off by a factor of 4
+/// ```
+pub fn relative_difference(analytic: &[f64], numeric: &[f64]) -> f64 {
+    assert_eq!(analytic.len(), numeric.len(), "vectors of equal length");
+    // Scale before squaring so that entries near f64::MAX or below
+    // f64::MIN_POSITIVE^(1/2) neither overflow nor underflow.
+    let scale = analytic
+        .iter()
+        .chain(numeric)
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    if scale == 0.0 {
+        return 0.0;
+    }
+    let norm =
+        |it: &mut dyn Iterator<Item = f64>| it.map(|x| (x / scale).powi(2)).sum::<f64>().sqrt();
+    let diff = norm(&mut analytic.iter().zip(numeric).map(|(a, n)| a - n));
+    let a = norm(&mut analytic.iter().copied());
+    let n = norm(&mut numeric.iter().copied());
+    diff / (a + n)
+}
+
+/// Patterns in the disagreeing components, as sentences for the report:
+/// a constant ratio (a missing or extra scale factor), sign flips, and
+/// which blocks of parameters are wrong while others are right.
+pub fn diagnose(
+    components: &[Component],
+    layout: &Layout,
+    base: &str,
+    names: &[&str],
+) -> Vec<String> {
+    let bad: Vec<&Component> = components
+        .iter()
+        .filter(|c| c.status == Status::Disagree)
+        .collect();
+    if bad.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+
+    let ratios: Vec<f64> = bad
+        .iter()
+        .filter(|c| c.numeric != 0.0 && c.analytic != 0.0)
+        .map(|c| c.analytic / c.numeric)
+        .collect();
+    if ratios.len() >= 2 && ratios.len() == bad.len() {
+        let first = ratios[0];
+        let constant = ratios
+            .iter()
+            .all(|r| (r - first).abs() <= 1e-3 * first.abs());
+        if constant && (first + 1.0).abs() <= 1e-3 {
+            lines.push(format!(
+                "every disagreeing entry has the opposite sign of the numeric value \
+                 (analytic = -1 x numeric): a sign error, e.g. gradient ascent instead of descent \
+                 or y - h instead of h - y"
+            ));
+        } else if constant {
+            lines.push(format!(
+                "every disagreeing entry is {first:.4}x the numeric value: a scale error, \
+                 e.g. a missing or extra 1/m or a factor of 2"
+            ));
+        }
+    }
+    let flips = bad
+        .iter()
+        .filter(|c| {
+            c.analytic * c.numeric < 0.0 && (c.analytic + c.numeric).abs() <= 1e-3 * c.numeric.abs()
+        })
+        .count();
+    if flips > 0 && flips < bad.len() {
+        lines.push(format!(
+            "{flips} of the disagreeing entries are the numeric value with its sign flipped"
+        ));
+    }
+    if components
+        .iter()
+        .any(|c| c.status == Status::Disagree && c.numeric == 0.0 && c.analytic != 0.0)
+    {
+        let n = bad.iter().filter(|c| c.numeric == 0.0).count();
+        lines.push(format!(
+            "{n} disagreeing entries have a numeric derivative of exactly 0: the cost does not \
+             depend on them (is the parameter used? a regularized bias?)"
+        ));
+    }
+
+    let blocks = layout.blocks().len();
+    if blocks > 1 {
+        let mut wrong = Vec::new();
+        let mut right = Vec::new();
+        for k in 0..blocks {
+            let range = layout.block_range(k);
+            let n_bad = bad.iter().filter(|c| range.contains(&c.index)).count();
+            let name = layout.block_name(k, base, names);
+            if n_bad > 0 {
+                wrong.push(format!("{name} ({n_bad} of {})", range.len()));
+            } else {
+                right.push(name);
+            }
+        }
+        if !right.is_empty() {
+            lines.push(format!(
+                "the disagreements are confined to {}; {} agree",
+                wrong.join(", "),
+                right.join(", ")
+            ));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_difference_handles_extreme_magnitudes() {
+        let big = [1e300, -1e300];
+        assert_eq!(relative_difference(&big, &big), 0.0);
+        let tiny = [1e-300, 2e-300];
+        approx::assert_relative_eq!(
+            relative_difference(&tiny, &[2e-300, 4e-300]),
+            1.0 / 3.0,
+            max_relative = 1e-12
+        );
+        assert_eq!(relative_difference(&[1.0], &[-1.0]), 1.0);
+    }
+}

@@ -1,0 +1,279 @@
+//! Finite differences of a function of one scalar: central, forward and
+//! backward differences, and Ridders' extrapolation with an error estimate.
+//!
+//! Every function here takes the function of one variable as a closure
+//! `FnMut(S) -> Result<f64, E>` and the point `x` in the user's scalar type
+//! `S`. Steps are made representable: the difference is divided by the
+//! distance between the two points actually evaluated, `(x + h) − (x − h)`
+//! after rounding to `S`, not by the nominal `2h`.
+
+use crate::scalar::Scalar;
+
+/// One finite-difference estimate of a derivative.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    /// The estimated derivative.
+    pub value: f64,
+    /// An estimate of its absolute error (0 for a single difference, which
+    /// carries no error estimate of its own).
+    pub error: f64,
+    /// The half-width of the stencil that produced `value`.
+    pub step: f64,
+    /// The largest |f| seen on the stencil, which sets the round-off level.
+    pub scale: f64,
+    /// Function evaluations spent.
+    pub evaluations: usize,
+}
+
+/// The step to use around `x`: `eps · max(1, |x|)`, so that the relative
+/// perturbation of large parameters stays `eps`.
+///
+/// ```
+/// use gradcheck_runtime::difference::step_for;
+///
+/// assert_eq!(step_for(1e-4, 0.3), 1e-4);
+/// assert_eq!(step_for(1e-4, -250.0), 2.5e-2);
+/// ```
+pub fn step_for(eps: f64, x: f64) -> f64 {
+    eps * x.abs().max(1.0)
+}
+
+/// The two points `x + h` and `x − h` rounded to `S`, or `None` when either
+/// rounds back to `x` (the step is below the type's resolution at `x`) or
+/// is not finite.
+pub fn stencil<S: Scalar>(x: S, h: f64) -> Option<(S, S)> {
+    let x64 = x.to_f64();
+    let plus = S::from_f64(x64 + h);
+    let minus = S::from_f64(x64 - h);
+    let representable = plus != x && minus != x;
+    let finite = plus.to_f64().is_finite() && minus.to_f64().is_finite();
+    (representable && finite).then_some((plus, minus))
+}
+
+/// Why a difference could not be formed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DifferenceError<E> {
+    /// `x ± h` is not representable in the scalar type (or not finite).
+    StepBelowResolution {
+        /// The point.
+        x: f64,
+        /// The step that vanished.
+        step: f64,
+    },
+    /// The function failed (non-finite value, panic, …) at a stencil point.
+    Evaluation(E),
+}
+
+/// Central difference `(f(x + h) − f(x − h)) / ((x + h) − (x − h))`, error
+/// O(h²).
+///
+/// ```
+/// use gradcheck_runtime::difference::central;
+///
+/// let d = central(|x: f64| Ok::<_, ()>(x * x), 3.0, 1e-3).unwrap();
+/// assert!((d.value - 6.0).abs() < 1e-9);
+/// assert_eq!(d.evaluations, 2);
+/// ```
+pub fn central<S: Scalar, E>(
+    mut f: impl FnMut(S) -> Result<f64, E>,
+    x: S,
+    h: f64,
+) -> Result<Estimate, DifferenceError<E>> {
+    let (plus, minus) = stencil(x, h).ok_or(DifferenceError::StepBelowResolution {
+        x: x.to_f64(),
+        step: h,
+    })?;
+    let fp = f(plus).map_err(DifferenceError::Evaluation)?;
+    let fm = f(minus).map_err(DifferenceError::Evaluation)?;
+    let width = plus.to_f64() - minus.to_f64();
+    Ok(Estimate {
+        value: (fp - fm) / width,
+        error: 0.0,
+        step: width / 2.0,
+        scale: fp.abs().max(fm.abs()),
+        evaluations: 2,
+    })
+}
+
+/// One-sided difference `(f(x + h) − f(x)) / h` (or, for negative `h`, the
+/// backward difference), given `f(x)` already computed; error O(h).
+///
+/// ```
+/// use gradcheck_runtime::difference::one_sided;
+///
+/// let relu = |x: f64| Ok::<_, ()>(x.max(0.0));
+/// assert_eq!(one_sided(relu, 0.0, 0.0, 1e-3).unwrap().value, 1.0);
+/// assert_eq!(one_sided(relu, 0.0, 0.0, -1e-3).unwrap().value, 0.0);
+/// ```
+pub fn one_sided<S: Scalar, E>(
+    mut f: impl FnMut(S) -> Result<f64, E>,
+    x: S,
+    fx: f64,
+    h: f64,
+) -> Result<Estimate, DifferenceError<E>> {
+    let moved = S::from_f64(x.to_f64() + h);
+    if moved == x || !moved.to_f64().is_finite() {
+        return Err(DifferenceError::StepBelowResolution {
+            x: x.to_f64(),
+            step: h,
+        });
+    }
+    let fh = f(moved).map_err(DifferenceError::Evaluation)?;
+    let width = moved.to_f64() - x.to_f64();
+    Ok(Estimate {
+        value: (fh - fx) / width,
+        error: 0.0,
+        step: width.abs(),
+        scale: fh.abs().max(fx.abs()),
+        evaluations: 1,
+    })
+}
+
+/// Most rows of Ridders' tableau (steps `h, h/2, …, h/2^(ROWS−1)`).
+const ROWS: usize = 6;
+/// Step reduction between rows.
+const SHRINK: f64 = 2.0;
+
+/// Ridders' method: central differences at steps `h, h/2, h/4, …`,
+/// Richardson-extrapolated to step zero, keeping the estimate whose error
+/// estimate is smallest and stopping once round-off makes the estimates
+/// diverge (C. J. F. Ridders, "Accurate computation of F′(x) and
+/// F′(x)F″(x)", Advances in Engineering Software, 1982).
+///
+/// `first`, when given, is a central difference at step `h` already
+/// computed, which saves two evaluations.
+///
+/// ```
+/// use gradcheck_runtime::difference::ridders;
+///
+/// // A cubic: plain central differences at h = 1e-2 are off by h² = 1e-4.
+/// let d = ridders(|x: f64| Ok::<_, ()>(x.powi(3)), 1.0, 1e-2, None).unwrap();
+/// assert!((d.value - 3.0).abs() < 1e-10, "{}", d.value);
+/// assert!(d.error < 1e-8);
+/// ```
+pub fn ridders<S: Scalar, E>(
+    mut f: impl FnMut(S) -> Result<f64, E>,
+    x: S,
+    h: f64,
+    first: Option<Estimate>,
+) -> Result<Estimate, DifferenceError<E>> {
+    let mut table = [[0.0f64; ROWS]; ROWS];
+    let mut evaluations = 0;
+    let mut scale: f64 = 0.0;
+    let mut step = h;
+
+    let d0 = match first {
+        Some(d) => d,
+        None => central(&mut f, x, step)?,
+    };
+    evaluations += d0.evaluations;
+    scale = scale.max(d0.scale);
+    table[0][0] = d0.value;
+    let mut best = Estimate {
+        value: d0.value,
+        error: f64::INFINITY,
+        step: d0.step,
+        scale,
+        evaluations: 0,
+    };
+
+    for i in 1..ROWS {
+        step /= SHRINK;
+        let d = match central(&mut f, x, step) {
+            Ok(d) => d,
+            // A step too small for the type ends the refinement; what was
+            // gathered so far stands.
+            Err(DifferenceError::StepBelowResolution { .. }) if i > 1 => break,
+            Err(e) => return Err(e),
+        };
+        evaluations += d.evaluations;
+        scale = scale.max(d.scale);
+        table[0][i] = d.value;
+
+        let mut factor = SHRINK * SHRINK;
+        for j in 1..=i {
+            table[j][i] = (table[j - 1][i] * factor - table[j - 1][i - 1]) / (factor - 1.0);
+            factor *= SHRINK * SHRINK;
+            let error = (table[j][i] - table[j - 1][i])
+                .abs()
+                .max((table[j][i] - table[j - 1][i - 1]).abs());
+            if error <= best.error {
+                best = Estimate {
+                    value: table[j][i],
+                    error,
+                    step: d.step,
+                    scale,
+                    evaluations: 0,
+                };
+            }
+        }
+        if (table[i][i] - table[i - 1][i - 1]).abs() >= 2.0 * best.error {
+            break;
+        }
+    }
+
+    best.scale = scale;
+    best.evaluations = evaluations;
+    Ok(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok<T>(t: T) -> Result<T, ()> {
+        Ok(t)
+    }
+
+    #[test]
+    fn central_is_exact_for_quadratics() {
+        for &x in &[-3.0, -0.1, 0.0, 0.7, 12.5] {
+            let d = central(|t: f64| ok(2.0 * t * t - 3.0 * t + 1.0), x, 1e-3).unwrap();
+            approx::assert_relative_eq!(d.value, 4.0 * x - 3.0, epsilon = 1e-9);
+        }
+    }
+
+    #[test]
+    fn central_error_is_second_order_on_cubics() {
+        // f = x³: the central difference is 3x² + h², exactly.
+        for &h in &[1e-1, 1e-2, 1e-3] {
+            let d = central(|t: f64| ok(t * t * t), 1.0, h).unwrap();
+            let error = d.value - 3.0;
+            approx::assert_relative_eq!(error, h * h, max_relative = 1e-6);
+        }
+    }
+
+    #[test]
+    fn forward_error_is_first_order() {
+        // f = x²: the forward difference is 2x + h.
+        for &h in &[1e-1, 1e-2, 1e-3] {
+            let d = one_sided(|t: f64| ok(t * t), 1.0, 1.0, h).unwrap();
+            approx::assert_relative_eq!(d.value - 2.0, h, max_relative = 1e-6);
+        }
+    }
+
+    #[test]
+    fn ridders_reaches_round_off_on_smooth_functions() {
+        let d = ridders(|t: f64| ok(1e4 * t.sin()), 0.3, 1e-4, None).unwrap();
+        approx::assert_relative_eq!(d.value, 1e4 * 0.3f64.cos(), max_relative = 1e-10);
+        let d = ridders(|t: f64| ok(t.exp()), 2.0, 1e-1, None).unwrap();
+        approx::assert_relative_eq!(d.value, 2.0f64.exp(), max_relative = 1e-12);
+        assert!(d.error < 1e-9, "{d:?}");
+    }
+
+    #[test]
+    fn steps_below_resolution_are_refused() {
+        assert!(stencil(1.0f32, 1e-9).is_none());
+        assert!(stencil(1.0f64, 1e-9).is_some());
+        let e = central(|t: f32| ok(f64::from(t)), 1e6f32, 1e-3).unwrap_err();
+        assert!(matches!(e, DifferenceError::StepBelowResolution { .. }));
+    }
+
+    #[test]
+    fn the_divisor_is_the_distance_actually_stepped() {
+        // In f32, 0.1 ± 0.003 is not exactly 0.006 apart; the slope of a
+        // linear function must still come out exact.
+        let d = central(|t: f32| ok(f64::from(t) * 5.0), 0.1f32, 3e-3).unwrap();
+        assert_eq!(d.value, 5.0);
+    }
+}

@@ -1,0 +1,37 @@
+//! The runtime of [gradcheck-rs](https://docs.rs/gradcheck-rs): everything
+//! that runs when a gradient is checked.
+//!
+//! Most users reach it through the `gradcheck` facade crate and its
+//! `#[gradcheck]` attribute; layer authors call [`check`] or [`check_split`]
+//! directly from any test.
+//!
+//! ```
+//! use gradcheck_runtime::{check, Config, Verdict};
+//! use ndarray::{array, Array1};
+//!
+//! // Least squares J(w) = ½‖Xw − y‖², ∇J = Xᵀ(Xw − y).
+//! let x = array![[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]];
+//! let y = array![1.0, 0.0, 2.0];
+//! let cost = |w: &Array1<f64>| {
+//!     let r = x.dot(w) - &y;
+//!     (0.5 * r.dot(&r), x.t().dot(&r))
+//! };
+//! let report = check(&array![0.1, -0.07], cost, &Config::new().param("w"));
+//! assert_eq!(report.verdict, Verdict::Pass, "{report}");
+//! ```
+#![deny(missing_docs)]
+
+pub mod check;
+pub mod compare;
+pub mod difference;
+pub mod init;
+pub mod params;
+pub mod report;
+pub mod runner;
+pub mod scalar;
+
+pub use check::{check, check_split, Config};
+pub use init::Init;
+pub use params::{Draw, Gradient, Layout, Params, Shape};
+pub use report::{Component, Problem, Report, Status, Verdict};
+pub use scalar::Scalar;

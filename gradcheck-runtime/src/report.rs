@@ -1,0 +1,406 @@
+//! The outcome of a check: a verdict, the numbers behind it, and a `Display`
+//! that a person can act on.
+
+use std::fmt;
+
+use crate::params::Layout;
+
+/// What a check concluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The analytic gradient agrees with the numeric one within tolerance,
+    /// or within the round-off that limits any finite difference.
+    Pass,
+    /// The analytic gradient differs from the numeric one by more than the
+    /// tolerance and more than the numeric error estimate, or the gradient
+    /// is malformed (wrong shape, not finite), or the cost panicked.
+    Fail,
+    /// The numeric derivative could not be computed accurately enough to
+    /// judge (non-smooth or noisy cost, non-finite cost, a cost that is not
+    /// deterministic); the report says why.
+    Inconclusive,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Inconclusive => "INCONCLUSIVE",
+        })
+    }
+}
+
+/// How one parameter's analytic and numeric derivatives compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Within the tolerance.
+    Agree,
+    /// Outside the tolerance, but within the numeric error estimate, and that
+    /// estimate is at the round-off floor of the scalar type: no finite
+    /// difference can resolve the gap.
+    WithinRoundOff,
+    /// Within the numeric error estimate, but that estimate is well above
+    /// round-off: the cost is not smooth or not accurate enough here.
+    Unresolved,
+    /// Differs by more than tolerance and error estimate together.
+    Disagree,
+    /// The analytic value is NaN or infinite.
+    NonFiniteAnalytic,
+    /// No numeric value could be formed (the cost was not finite at a
+    /// perturbed point, or the step vanished in the scalar type).
+    NoNumeric,
+}
+
+/// One parameter's comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Component {
+    /// Flat index in logical (row-major) order.
+    pub index: usize,
+    /// Name with multi-index, such as `Theta2[4, 0]`.
+    pub name: String,
+    /// The value of the parameter where the check ran.
+    pub value: f64,
+    /// The analytic derivative (the user's gradient).
+    pub analytic: f64,
+    /// The numeric derivative (NaN when none could be formed).
+    pub numeric: f64,
+    /// Estimated absolute error of `numeric` (0 when it was not refined).
+    pub error_estimate: f64,
+    /// Half-width of the stencil behind `numeric`.
+    pub step: f64,
+    /// The comparison's outcome.
+    pub status: Status,
+}
+
+impl Component {
+    /// `|analytic − numeric|`.
+    pub fn abs_error(&self) -> f64 {
+        (self.analytic - self.numeric).abs()
+    }
+
+    /// `|a − n| / (|a| + |n|)`, 0 when both are 0.
+    pub fn rel_error(&self) -> f64 {
+        crate::compare::relative_difference(&[self.analytic], &[self.numeric])
+    }
+}
+
+/// An input the check refused, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// The configuration is unusable (for example `eps` ≤ 0).
+    InvalidConfig(String),
+    /// There are no parameters to check.
+    NoParameters,
+    /// A parameter is NaN or infinite.
+    NonFiniteParameter {
+        /// Its name.
+        name: String,
+        /// Its value.
+        value: f64,
+    },
+    /// The cost (or gradient) function panicked.
+    CostPanicked {
+        /// Where: `"at the parameters"` or `"at theta[3] + 1e-4"`.
+        at: String,
+        /// The panic message.
+        message: String,
+    },
+    /// The cost is NaN or infinite at the parameters.
+    NonFiniteCost {
+        /// The value returned.
+        value: f64,
+    },
+    /// The gradient's shape differs from the parameters'.
+    GradientShape {
+        /// The parameters' layout.
+        expected: Layout,
+        /// The gradient's layout.
+        got: Layout,
+    },
+    /// Two evaluations of the cost at the same parameters differed.
+    NotDeterministic {
+        /// First value.
+        first: f64,
+        /// Second value.
+        second: f64,
+    },
+    /// The parameters changed while the cost ran (the cost mutated them
+    /// through interior mutability).
+    MutatedParameters {
+        /// The first changed entry.
+        name: String,
+        /// Its value before the call.
+        before: f64,
+        /// Its value after the call.
+        after: f64,
+    },
+}
+
+impl Problem {
+    /// The verdict this problem forces.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Problem::NonFiniteCost { .. }
+            | Problem::NotDeterministic { .. }
+            | Problem::MutatedParameters { .. } => Verdict::Inconclusive,
+            _ => Verdict::Fail,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::InvalidConfig(what) => write!(f, "invalid configuration: {what}"),
+            Problem::NoParameters => f.write_str("there are no parameters to check"),
+            Problem::NonFiniteParameter { name, value } => {
+                write!(f, "parameter {name} is {value}; parameters must be finite")
+            }
+            Problem::CostPanicked { at, message } => {
+                write!(f, "the cost panicked {at}: {message}")
+            }
+            Problem::NonFiniteCost { value } => write!(
+                f,
+                "the cost is {value} at the parameters; a gradient cannot be checked where the \
+                 cost is not finite (overflow? log of 0? use a stable formulation)"
+            ),
+            Problem::GradientShape { expected, got } => write!(
+                f,
+                "the gradient has shape {got} ({} entries) but the parameters have shape \
+                 {expected} ({} entries)",
+                got.len(),
+                expected.len()
+            ),
+            Problem::NotDeterministic { first, second } => write!(
+                f,
+                "the cost is not deterministic: two evaluations at the same parameters gave \
+                 {first:e} and {second:e} (fresh random masks, e.g. dropout? freeze them for the \
+                 check)"
+            ),
+            Problem::MutatedParameters {
+                name,
+                before,
+                after,
+            } => write!(
+                f,
+                "the cost mutates its argument: {name} was {before:e} before the call and \
+                 {after:e} after"
+            ),
+        }
+    }
+}
+
+/// The full outcome of a check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// The conclusion.
+    pub verdict: Verdict,
+    /// What was checked (the cost function's name, or a caller's label).
+    pub label: String,
+    /// The scalar type the cost ran in.
+    pub scalar: &'static str,
+    /// The parameters' layout.
+    pub layout: Layout,
+    /// ‖a − n‖ / (‖a‖ + ‖n‖) over every component with a numeric value.
+    pub relative_difference: f64,
+    /// The tolerance on `relative_difference`.
+    pub tol: f64,
+    /// The step setting (`h = eps · max(1, |θᵢ|)`).
+    pub eps: f64,
+    /// Every parameter's comparison, in flat order (empty when `problem`
+    /// stopped the check early).
+    pub components: Vec<Component>,
+    /// An input refused, if any.
+    pub problem: Option<Problem>,
+    /// Patterns found in the disagreements (scale errors, sign flips, which
+    /// blocks are wrong).
+    pub diagnosis: Vec<String>,
+    /// Components whose numeric derivative was refined by extrapolation.
+    pub refined: usize,
+    /// Cost evaluations spent (gradient evaluations included).
+    pub evaluations: usize,
+    /// Extra lines a caller attaches (how to reproduce, drawn data).
+    pub context: Vec<String>,
+}
+
+/// How many components the report lists at most.
+const SHOWN: usize = 8;
+
+impl Report {
+    /// Whether the verdict is [`Verdict::Pass`].
+    pub fn passed(&self) -> bool {
+        self.verdict == Verdict::Pass
+    }
+
+    /// The components that did not agree, worst first.
+    pub fn worst(&self) -> Vec<&Component> {
+        let mut bad: Vec<&Component> = self
+            .components
+            .iter()
+            .filter(|c| c.status != Status::Agree)
+            .collect();
+        bad.sort_by(|a, b| severity(b).total_cmp(&severity(a)));
+        bad
+    }
+
+    /// One line: verdict, label, relative difference against tolerance.
+    pub fn summary(&self) -> String {
+        let mut line = format!("gradcheck {} {}", self.verdict, self.label);
+        if let Some(p) = &self.problem {
+            line.push_str(&format!(": {p}"));
+        } else {
+            let rel = self.relative_difference;
+            let cmp = if rel <= self.tol { "<=" } else { ">" };
+            line.push_str(&format!(
+                ": relative difference {rel:.3e} {cmp} tol {:.1e}",
+                self.tol
+            ));
+            let bad = self.worst();
+            if let Some(w) = bad.first() {
+                line.push_str(&format!(
+                    "; worst {} analytic {:.6e} numeric {:.6e}",
+                    w.name, w.analytic, w.numeric
+                ));
+            }
+        }
+        line
+    }
+}
+
+/// Sort key of a component in the report: malformed first, then by the
+/// size of the disagreement relative to the uncertainty.
+fn severity(c: &Component) -> f64 {
+    match c.status {
+        Status::NonFiniteAnalytic => f64::INFINITY,
+        Status::NoNumeric => f64::MAX,
+        _ => c.abs_error() / (c.error_estimate + f64::MIN_POSITIVE) + c.rel_error(),
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "gradcheck {}: {} ({} parameters of shape {}, {})",
+            self.verdict,
+            self.label,
+            self.layout.len(),
+            self.layout,
+            self.scalar
+        )?;
+        if let Some(problem) = &self.problem {
+            writeln!(f, "  {problem}")?;
+        }
+        if !self.components.is_empty() {
+            let rel = self.relative_difference;
+            let cmp = if rel <= self.tol { "<=" } else { ">" };
+            writeln!(
+                f,
+                "  relative difference |a - n| / (|a| + |n|) = {rel:.3e}  {cmp}  tol {:.1e}",
+                self.tol
+            )?;
+            write_components(f, self)?;
+        }
+        for line in &self.diagnosis {
+            writeln!(f, "  diagnosis: {line}")?;
+        }
+        if !self.components.is_empty() || self.evaluations > 0 {
+            let refined = if self.refined > 0 {
+                format!(
+                    ", {} refined by Richardson extrapolation (Ridders)",
+                    self.refined
+                )
+            } else {
+                String::new()
+            };
+            writeln!(
+                f,
+                "  method: central differences, h = {:.0e} * max(1, |theta_i|){refined}; {} cost evaluations",
+                self.eps, self.evaluations
+            )?;
+        }
+        for line in &self.context {
+            writeln!(f, "  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result {
+    let bad = report.worst();
+    let (title, rows): (String, Vec<&Component>) = if bad.is_empty() {
+        let mut all: Vec<&Component> = report.components.iter().collect();
+        all.sort_by(|a, b| b.rel_error().total_cmp(&a.rel_error()));
+        ("largest differences (all agree):".to_string(), all)
+    } else {
+        let counts = count_statuses(&bad);
+        (
+            format!(
+                "{} of {} components not in agreement ({counts}), worst first:",
+                bad.len(),
+                report.components.len()
+            ),
+            bad,
+        )
+    };
+    writeln!(f, "  {title}")?;
+    let width = rows
+        .iter()
+        .take(SHOWN)
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("parameter".len());
+    writeln!(
+        f,
+        "    {:<width$}  {:>13}  {:>13}  {:>10}  {:>9}  {:>9}  {}",
+        "parameter", "analytic", "numeric", "abs error", "rel error", "+/- num", "status"
+    )?;
+    for c in rows.iter().take(SHOWN) {
+        writeln!(
+            f,
+            "    {:<width$}  {:>13.6e}  {:>13.6e}  {:>10.3e}  {:>9.2e}  {:>9.1e}  {}",
+            c.name,
+            c.analytic,
+            c.numeric,
+            c.abs_error(),
+            c.rel_error(),
+            c.error_estimate,
+            status_word(c.status)
+        )?;
+    }
+    if rows.len() > SHOWN {
+        writeln!(f, "    ... and {} more", rows.len() - SHOWN)?;
+    }
+    Ok(())
+}
+
+fn count_statuses(bad: &[&Component]) -> String {
+    let kinds = [
+        Status::Disagree,
+        Status::NonFiniteAnalytic,
+        Status::NoNumeric,
+        Status::Unresolved,
+        Status::WithinRoundOff,
+    ];
+    let parts: Vec<String> = kinds
+        .iter()
+        .filter_map(|k| {
+            let n = bad.iter().filter(|c| c.status == *k).count();
+            (n > 0).then(|| format!("{n} {}", status_word(*k)))
+        })
+        .collect();
+    parts.join(", ")
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Agree => "agree",
+        Status::WithinRoundOff => "within round-off",
+        Status::Unresolved => "unresolved",
+        Status::Disagree => "DISAGREE",
+        Status::NonFiniteAnalytic => "NON-FINITE analytic",
+        Status::NoNumeric => "no numeric value",
+    }
+}

@@ -45,13 +45,26 @@ impl Block {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     blocks: Vec<Block>,
+    /// Whether the container is a list of tensors (even of one).
+    list: bool,
     /// Offset of each block's first scalar, plus the total at the end.
     offsets: Vec<usize>,
 }
 
 impl Layout {
-    /// A layout of tensors of the given shapes, in order.
+    /// A layout of tensors of the given shapes, in order; a list of several
+    /// tensors when there is more than one shape.
     pub fn new(shapes: Vec<Vec<usize>>) -> Self {
+        let list = shapes.len() != 1;
+        Layout::build(shapes, list)
+    }
+
+    /// A layout of a list of tensors, even of one (`Vec<Array2<f64>>`).
+    pub fn list(shapes: Vec<Vec<usize>>) -> Self {
+        Layout::build(shapes, true)
+    }
+
+    fn build(shapes: Vec<Vec<usize>>, list: bool) -> Self {
         let blocks: Vec<Block> = shapes.into_iter().map(|shape| Block { shape }).collect();
         let mut offsets = Vec::with_capacity(blocks.len() + 1);
         let mut total = 0;
@@ -60,7 +73,11 @@ impl Layout {
             total += block.len();
             offsets.push(total);
         }
-        Layout { blocks, offsets }
+        Layout {
+            blocks,
+            list,
+            offsets,
+        }
     }
 
     /// A layout of one flat vector of `n` scalars.
@@ -128,7 +145,7 @@ impl fmt::Display for Layout {
             format!("({})", parts.join(", "))
         };
         match self.blocks.as_slice() {
-            [one] => write!(f, "{}", shape(one)),
+            [one] if !self.list => write!(f, "{}", shape(one)),
             many => {
                 let parts: Vec<String> = many.iter().map(shape).collect();
                 write!(f, "[{}]", parts.join(", "))
@@ -408,7 +425,7 @@ impl<S: Scalar, D: Dimension> Params for Vec<Array<S, D>> {
     type Scalar = S;
 
     fn layout(&self) -> Layout {
-        Layout::new(self.iter().map(|a| a.shape().to_vec()).collect())
+        Layout::list(self.iter().map(|a| a.shape().to_vec()).collect())
     }
 
     fn get_flat(&self, i: usize) -> S {
@@ -453,7 +470,7 @@ impl<S: Scalar, D: Dimension> Gradient for [Array<S, D>] {
     type Scalar = S;
 
     fn grad_layout(&self) -> Layout {
-        Layout::new(self.iter().map(|a| a.shape().to_vec()).collect())
+        Layout::list(self.iter().map(|a| a.shape().to_vec()).collect())
     }
 
     fn to_f64_vec(&self) -> Vec<f64> {
@@ -474,7 +491,7 @@ impl<S: Scalar, D: Dimension> Draw for Vec<Array<S, D>> {
                         D::NDIM.unwrap_or(0)
                     ));
                 }
-                Ok(Layout::new(shapes.iter().map(|s| s.to_vec()).collect()))
+                Ok(Layout::list(shapes.iter().map(|s| s.to_vec()).collect()))
             }
             other => Err(format!("several tensors need `shapes = [..]`, not {other}")),
         }

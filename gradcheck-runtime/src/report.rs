@@ -240,7 +240,7 @@ impl Report {
             .iter()
             .filter(|c| c.status != Status::Agree)
             .collect();
-        bad.sort_by(|a, b| severity(b).total_cmp(&severity(a)));
+        bad.sort_by(by_severity);
         bad
     }
 
@@ -268,14 +268,29 @@ impl Report {
     }
 }
 
-/// Sort key of a component in the report: malformed first, then by the
-/// size of the disagreement relative to the uncertainty.
-fn severity(c: &Component) -> f64 {
-    match c.status {
-        Status::NonFiniteAnalytic => f64::INFINITY,
-        Status::NoNumeric => f64::MAX,
-        _ => c.abs_error() / (c.error_estimate + f64::MIN_POSITIVE) + c.rel_error(),
-    }
+/// Order of components in the report: malformed first, then disagreements,
+/// then the undecided; within a kind, by relative and then absolute error.
+fn severity(c: &Component) -> (u8, f64, f64) {
+    let rank = match c.status {
+        Status::NonFiniteAnalytic => 5,
+        Status::NoNumeric => 4,
+        Status::Disagree => 3,
+        Status::Unresolved => 2,
+        Status::WithinRoundOff => 1,
+        Status::Agree => 0,
+    };
+    let rel = c.rel_error();
+    (
+        rank,
+        if rel.is_nan() { f64::INFINITY } else { rel },
+        c.abs_error(),
+    )
+}
+
+fn by_severity(a: &&Component, b: &&Component) -> std::cmp::Ordering {
+    let (ra, xa, ya) = severity(a);
+    let (rb, xb, yb) = severity(b);
+    rb.cmp(&ra).then(xb.total_cmp(&xa)).then(yb.total_cmp(&ya))
 }
 
 impl fmt::Display for Report {
@@ -316,7 +331,7 @@ impl fmt::Display for Report {
             };
             writeln!(
                 f,
-                "  method: central differences, h = {:.0e} * max(1, |theta_i|){refined}; {} cost evaluations",
+                "  method: central differences, h = {:.0e} * max(1, |theta_i|){refined}; cost evaluations: {}",
                 self.eps, self.evaluations
             )?;
         }
@@ -331,8 +346,8 @@ fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result 
     let bad = report.worst();
     let (title, rows): (String, Vec<&Component>) = if bad.is_empty() {
         let mut all: Vec<&Component> = report.components.iter().collect();
-        all.sort_by(|a, b| b.rel_error().total_cmp(&a.rel_error()));
-        ("largest differences (all agree):".to_string(), all)
+        all.sort_by(|a, b| b.abs_error().total_cmp(&a.abs_error()));
+        ("largest absolute differences (all agree):".to_string(), all)
     } else {
         let counts = count_statuses(&bad);
         (
@@ -358,15 +373,20 @@ fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result 
         "parameter", "analytic", "numeric", "abs error", "rel error", "+/- num", "status"
     )?;
     for c in rows.iter().take(SHOWN) {
+        let uncertainty = if c.error_estimate > 0.0 {
+            format!("{:.1e}", c.error_estimate)
+        } else {
+            "-".to_string()
+        };
         writeln!(
             f,
-            "    {:<width$}  {:>13.6e}  {:>13.6e}  {:>10.3e}  {:>9.2e}  {:>9.1e}  {}",
+            "    {:<width$}  {:>13.6e}  {:>13.6e}  {:>10.3e}  {:>9.2e}  {:>9}  {}",
             c.name,
             c.analytic,
             c.numeric,
             c.abs_error(),
             c.rel_error(),
-            c.error_estimate,
+            uncertainty,
             status_word(c.status)
         )?;
     }

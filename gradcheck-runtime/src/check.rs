@@ -5,7 +5,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::compare::{diagnose, relative_difference};
-use crate::difference::{central, ridders, step_for, DifferenceError, Estimate};
+use crate::difference::{
+    ridders, smoothness, step_for, DifferenceError, Estimate, Smoothness, Stencil,
+};
 use crate::params::{Gradient, Params};
 use crate::report::{Component, Problem, Report, Status, Verdict};
 use crate::scalar::Scalar;
@@ -254,6 +256,9 @@ const ROUND_OFF_ULPS: f64 = 8.0;
 /// An error estimate up to this many round-off units is round-off, not
 /// truncation or noise.
 const ROUND_OFF_DOMINATED: f64 = 4.0;
+/// One-sided slopes that differ by more than this fraction of their size
+/// trigger the kink test even where the central difference agrees.
+const KINK_GAP: f64 = 1e-2;
 /// How many entries without a numeric derivative the diagnosis lists.
 const SHOWN_REASONS: usize = 5;
 
@@ -379,28 +384,29 @@ where
         }
     }
 
-    // First pass: one central difference per entry.
-    let mut estimates: Vec<Option<Estimate>> = Vec::with_capacity(n);
+    // First pass: one central difference per entry, keeping both values.
+    let mut stencils: Vec<Option<Stencil>> = Vec::with_capacity(n);
     let mut failures: Vec<Option<String>> = vec![None; n];
     for i in 0..n {
         let x = probe.theta.get_flat(i);
         let h = step_for(eps, x.to_f64());
-        match central(|v| probe.value_at(i, v), x, h) {
-            Ok(d) => estimates.push(Some(d)),
+        match Stencil::evaluate(|v| probe.value_at(i, v), x, h) {
+            Ok(s) => stencils.push(Some(s)),
             Err(e) => {
-                let reason = describe(e, &name_of(i));
-                if let Some(problem) = reason.1 {
+                let (reason, problem) = describe(e, &name_of(i));
+                if let Some(problem) = problem {
                     return stop(report, problem, probe.evaluations);
                 }
-                failures[i] = Some(reason.0);
-                estimates.push(None);
+                failures[i] = Some(reason);
+                stencils.push(None);
             }
         }
     }
+    let mut estimates: Vec<Option<Estimate>> =
+        stencils.iter().map(|s| s.map(|s| s.central())).collect();
 
     // Second pass: extrapolate where a single difference does not settle it.
-    let first_rel = relative_of(&analytic, &estimates);
-    if first_rel > tol {
+    if relative_of(&analytic, &estimates) > tol {
         for i in 0..n {
             let Some(d) = estimates[i] else { continue };
             let a = analytic[i];
@@ -415,11 +421,11 @@ where
                     report.refined += 1;
                 }
                 Err(e) => {
-                    let reason = describe(e, &name_of(i));
-                    if let Some(problem) = reason.1 {
+                    let (reason, problem) = describe(e, &name_of(i));
+                    if let Some(problem) = problem {
                         return stop(report, problem, probe.evaluations);
                     }
-                    failures[i] = Some(reason.0);
+                    failures[i] = Some(reason);
                     estimates[i] = None;
                 }
             }
@@ -431,51 +437,64 @@ where
     let floor_scale = f0.abs().max(1.0);
     report.components = (0..n)
         .map(|i| {
-            let a = analytic[i];
             let mut c = Component {
                 index: i,
                 name: name_of(i),
                 value: probe.theta.get_flat(i).to_f64(),
-                analytic: a,
+                analytic: analytic[i],
                 numeric: f64::NAN,
                 error_estimate: 0.0,
                 step: 0.0,
+                one_sided: None,
                 status: Status::Agree,
             };
-            let Some(d) = estimates[i] else {
-                c.status = if a.is_finite() {
-                    Status::NoNumeric
-                } else {
-                    Status::NonFiniteAnalytic
-                };
-                return c;
-            };
-            c.numeric = d.value;
-            c.step = d.step;
-            let round_off = ROUND_OFF_ULPS * epsilon * d.scale.max(f0.abs()) / d.step;
-            let refined = d.error.is_finite() && d.evaluations > 2;
-            c.error_estimate = if refined { d.error.max(round_off) } else { 0.0 };
-            let gap = (a - d.value).abs();
-            c.status = if !a.is_finite() {
-                Status::NonFiniteAnalytic
-            } else if gap <= tol * (a.abs() + d.value.abs()) {
-                Status::Agree
-            } else if !refined {
-                // Not refined because the whole check already met `tol`.
-                Status::Agree
-            } else if gap > tol * (a.abs() + d.value.abs()) + UNCERTAINTY_FACTOR * c.error_estimate
-            {
-                Status::Disagree
-            } else if d.error <= ROUND_OFF_DOMINATED * round_off
-                && UNCERTAINTY_FACTOR * c.error_estimate <= tol * floor_scale
-            {
-                Status::WithinRoundOff
-            } else {
-                Status::Unresolved
-            };
+            match estimates[i] {
+                Some(d) => classify(&mut c, &d, f0, tol, epsilon, floor_scale),
+                None if c.analytic.is_finite() => c.status = Status::NoNumeric,
+                None => c.status = Status::NonFiniteAnalytic,
+            }
             c
         })
         .collect();
+
+    // Third pass: an entry that disagrees or cannot be resolved, or whose
+    // one-sided slopes differ markedly, may sit at a kink or a jump.
+    for c in &mut report.components {
+        let Some(s) = stencils[c.index] else { continue };
+        if !c.analytic.is_finite() {
+            continue;
+        }
+        let (fwd, bwd) = (s.forward(f0), s.backward(f0));
+        let scale = f0.abs().max(s.f_plus.abs()).max(s.f_minus.abs());
+        let noise = 4.0 * ROUND_OFF_ULPS * epsilon * scale / s.central().step;
+        let suspicious = matches!(c.status, Status::Disagree | Status::Unresolved);
+        let uneven = (fwd - bwd).abs() > KINK_GAP * (fwd.abs() + bwd.abs()) + noise;
+        if !(suspicious || uneven) {
+            continue;
+        }
+        let x = probe.theta.get_flat(c.index);
+        match smoothness(|v| probe.value_at(c.index, v), x, f0, &s) {
+            Ok((Smoothness::Smooth, _)) => {}
+            Ok((Smoothness::Kink { left, right, error }, _)) => {
+                c.one_sided = Some((left, right));
+                let (lo, hi) = (left.min(right), left.max(right));
+                let margin = tol * (lo.abs() + hi.abs()) + UNCERTAINTY_FACTOR * error;
+                c.status = if c.analytic >= lo - margin && c.analytic <= hi + margin {
+                    Status::Kink
+                } else {
+                    Status::Disagree
+                };
+            }
+            Ok((Smoothness::Jump, _)) => c.status = Status::Discontinuous,
+            Err(e) => {
+                let (reason, problem) = describe(e, &c.name);
+                if let Some(problem) = problem {
+                    return stop(report, problem, probe.evaluations);
+                }
+                failures[c.index] = Some(reason);
+            }
+        }
+    }
 
     let with_numeric: Vec<&Component> = report
         .components
@@ -484,9 +503,7 @@ where
         .collect();
     let a: Vec<f64> = with_numeric.iter().map(|c| c.analytic).collect();
     let num: Vec<f64> = with_numeric.iter().map(|c| c.numeric).collect();
-    report.relative_difference = if with_numeric.len() == n {
-        relative_difference(&a, &num)
-    } else if analytic.iter().any(|x| !x.is_finite()) {
+    report.relative_difference = if analytic.iter().any(|x| !x.is_finite()) {
         f64::INFINITY
     } else {
         relative_difference(&a, &num)
@@ -494,22 +511,32 @@ where
 
     let has = |s: Status| report.components.iter().any(|c| c.status == s);
     let failed = has(Status::NonFiniteAnalytic) || has(Status::Disagree);
+    let undecided = [
+        Status::Unresolved,
+        Status::NoNumeric,
+        Status::Kink,
+        Status::Discontinuous,
+    ]
+    .into_iter()
+    .any(has);
     let unresolved = has(Status::Unresolved);
-    let missing = has(Status::NoNumeric);
     report.verdict = if failed {
         Verdict::Fail
-    } else if report.relative_difference <= tol && !missing {
-        for c in &mut report.components {
-            c.status = Status::Agree;
-        }
-        Verdict::Pass
-    } else if unresolved || missing {
+    } else if undecided {
         Verdict::Inconclusive
     } else {
         Verdict::Pass
     };
+    if report.verdict == Verdict::Pass && report.relative_difference <= tol {
+        for c in &mut report.components {
+            c.status = Status::Agree;
+        }
+    }
 
     report.diagnosis = diagnose(&report.components, &report.layout, base, &names);
+    report
+        .diagnosis
+        .extend(describe_non_smooth(&report.components));
     let reasons: Vec<String> = failures.into_iter().flatten().collect();
     report
         .diagnosis
@@ -527,15 +554,73 @@ where
             P::Scalar::NAME
         ));
     }
-    if report.verdict == Verdict::Inconclusive && unresolved {
+    if unresolved {
         report.diagnosis.push(
             "the numeric derivative's error estimate is too large to judge the unresolved \
-             entries: is the cost non-smooth (ReLU, abs, max) or noisy near them?"
+             entries: is the cost noisy, or too curved for the step (try a smaller eps)?"
                 .to_string(),
         );
     }
     report.evaluations = probe.evaluations;
     report
+}
+
+/// Sets a component's numeric value, error estimate and status from its
+/// (possibly refined) estimate.
+fn classify(c: &mut Component, d: &Estimate, f0: f64, tol: f64, epsilon: f64, floor_scale: f64) {
+    let a = c.analytic;
+    c.numeric = d.value;
+    c.step = d.step;
+    let round_off = ROUND_OFF_ULPS * epsilon * d.scale.max(f0.abs()) / d.step;
+    let refined = d.error.is_finite() && d.evaluations > 2;
+    c.error_estimate = if refined { d.error.max(round_off) } else { 0.0 };
+    let gap = (a - d.value).abs();
+    let allowed = tol * (a.abs() + d.value.abs());
+    c.status = if !a.is_finite() {
+        Status::NonFiniteAnalytic
+    } else if gap <= allowed || !refined {
+        // Unrefined entries are those the whole check already settled.
+        Status::Agree
+    } else if gap > allowed + UNCERTAINTY_FACTOR * c.error_estimate {
+        Status::Disagree
+    } else if d.error <= ROUND_OFF_DOMINATED * round_off
+        && UNCERTAINTY_FACTOR * c.error_estimate <= tol * floor_scale
+    {
+        Status::WithinRoundOff
+    } else {
+        Status::Unresolved
+    };
+}
+
+/// Sentences on the kinks and jumps found.
+fn describe_non_smooth(components: &[Component]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for c in components {
+        let line = match (c.status, c.one_sided) {
+            (Status::Kink, Some((l, r))) => format!(
+                "{} = {:e} sits at a kink: one-sided slopes {l:.6e} (left) and {r:.6e} (right); \
+                 the analytic {:.6e} lies between them, a valid subgradient, but a kink cannot \
+                 be checked by differences",
+                c.name, c.value, c.analytic
+            ),
+            (Status::Disagree, Some((l, r))) => format!(
+                "{} = {:e} sits at a kink: one-sided slopes {l:.6e} (left) and {r:.6e} (right); \
+                 the analytic {:.6e} lies outside them, so it is no subgradient",
+                c.name, c.value, c.analytic
+            ),
+            (Status::Discontinuous, _) => format!(
+                "the cost jumps within a step of {} = {:e}: its difference quotient grows as \
+                 the step shrinks (floor, rounding, a branch?); no derivative there",
+                c.name, c.value
+            ),
+            _ => continue,
+        };
+        lines.push(line);
+        if lines.len() == SHOWN_REASONS {
+            break;
+        }
+    }
+    lines
 }
 
 /// The relative difference over entries that have a numeric estimate.

@@ -64,6 +64,67 @@ pub enum DifferenceError<E> {
     Evaluation(E),
 }
 
+/// The two evaluations of a central difference, kept so that one-sided
+/// differences and a curvature test come for free when `f(x)` is known.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stencil {
+    /// The centre.
+    pub x: f64,
+    /// `x + h` as represented in the scalar type.
+    pub plus: f64,
+    /// `x − h` as represented in the scalar type.
+    pub minus: f64,
+    /// `f(x + h)`.
+    pub f_plus: f64,
+    /// `f(x − h)`.
+    pub f_minus: f64,
+}
+
+impl Stencil {
+    /// Evaluates `f` at `x ± h`.
+    pub fn evaluate<S: Scalar, E>(
+        mut f: impl FnMut(S) -> Result<f64, E>,
+        x: S,
+        h: f64,
+    ) -> Result<Stencil, DifferenceError<E>> {
+        let (plus, minus) = stencil(x, h).ok_or(DifferenceError::StepBelowResolution {
+            x: x.to_f64(),
+            step: h,
+        })?;
+        let f_plus = f(plus).map_err(DifferenceError::Evaluation)?;
+        let f_minus = f(minus).map_err(DifferenceError::Evaluation)?;
+        Ok(Stencil {
+            x: x.to_f64(),
+            plus: plus.to_f64(),
+            minus: minus.to_f64(),
+            f_plus,
+            f_minus,
+        })
+    }
+
+    /// The central difference as an [`Estimate`] (two evaluations).
+    pub fn central(&self) -> Estimate {
+        let width = self.plus - self.minus;
+        Estimate {
+            value: (self.f_plus - self.f_minus) / width,
+            error: 0.0,
+            step: width / 2.0,
+            scale: self.f_plus.abs().max(self.f_minus.abs()),
+            evaluations: 2,
+        }
+    }
+
+    /// The forward difference `(f(x + h) − f(x)) / h`.
+    pub fn forward(&self, fx: f64) -> f64 {
+        (self.f_plus - fx) / (self.plus - self.x)
+    }
+
+    /// The backward difference `(f(x) − f(x − h)) / h`.
+    pub fn backward(&self, fx: f64) -> f64 {
+        (fx - self.f_minus) / (self.x - self.minus)
+    }
+}
+
 /// Central difference `(f(x + h) − f(x − h)) / ((x + h) − (x − h))`, error
 /// O(h²).
 ///
@@ -75,25 +136,97 @@ pub enum DifferenceError<E> {
 /// assert_eq!(d.evaluations, 2);
 /// ```
 pub fn central<S: Scalar, E>(
-    mut f: impl FnMut(S) -> Result<f64, E>,
+    f: impl FnMut(S) -> Result<f64, E>,
     x: S,
     h: f64,
 ) -> Result<Estimate, DifferenceError<E>> {
-    let (plus, minus) = stencil(x, h).ok_or(DifferenceError::StepBelowResolution {
-        x: x.to_f64(),
-        step: h,
-    })?;
-    let fp = f(plus).map_err(DifferenceError::Evaluation)?;
-    let fm = f(minus).map_err(DifferenceError::Evaluation)?;
-    let width = plus.to_f64() - minus.to_f64();
-    Ok(Estimate {
-        value: (fp - fm) / width,
-        error: 0.0,
-        step: width / 2.0,
-        scale: fp.abs().max(fm.abs()),
-        evaluations: 2,
-    })
+    Stencil::evaluate(f, x, h).map(|s| s.central())
 }
+
+/// What the one-sided differences say about the cost near a point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Smoothness {
+    /// The gap between the one-sided slopes shrinks in proportion to the
+    /// step, as it does for a twice-differentiable function.
+    Smooth,
+    /// The one-sided slopes differ by an amount that does not shrink with
+    /// the step: a kink (ReLU, abs, max, hinge) at or within a step of the
+    /// point. `left` and `right` are the one-sided slopes, extrapolated.
+    Kink {
+        /// Slope from the left.
+        left: f64,
+        /// Slope from the right.
+        right: f64,
+        /// Estimated error of each slope.
+        error: f64,
+    },
+    /// The one-sided slopes grow as the step shrinks: the function jumps
+    /// (floor, rounding, a branch) at or within a step of the point.
+    Jump,
+}
+
+/// Compares the one-sided slopes of `f` at `x` at the stencil's step and at
+/// a quarter of it (two more evaluations) to tell a smooth point from a kink
+/// or a jump (see [`Smoothness`]).
+///
+/// For a smooth `f`, `forward − backward = h·f″ + O(h²)`, so quartering the
+/// step quarters the gap. At a kink the gap stays at the jump in slope; at a
+/// discontinuity it grows like `1/h`.
+///
+/// ```
+/// use gradcheck_runtime::difference::{smoothness, Smoothness, Stencil};
+///
+/// let abs = |x: f64| Ok::<_, ()>(x.abs());
+/// let s = Stencil::evaluate(abs, 0.0, 1e-4).unwrap();
+/// let (kind, _) = smoothness::<f64, ()>(abs, 0.0, 0.0, &s).unwrap();
+/// assert!(matches!(kind, Smoothness::Kink { left: -1.0, right: 1.0, .. }));
+///
+/// let square = |x: f64| Ok::<_, ()>(x * x);
+/// let s = Stencil::evaluate(square, 1e-5, 1e-4).unwrap();
+/// let (kind, _) = smoothness::<f64, ()>(square, 1e-5, 1e-10, &s).unwrap();
+/// assert_eq!(kind, Smoothness::Smooth);
+/// ```
+pub fn smoothness<S: Scalar, E>(
+    f: impl FnMut(S) -> Result<f64, E>,
+    x: S,
+    fx: f64,
+    first: &Stencil,
+) -> Result<(Smoothness, usize), DifferenceError<E>> {
+    let h = first.central().step;
+    let second = Stencil::evaluate(f, x, h / 4.0)?;
+    let (fwd1, bwd1) = (first.forward(fx), first.backward(fx));
+    let (fwd2, bwd2) = (second.forward(fx), second.backward(fx));
+    let gap1 = fwd1 - bwd1;
+    let gap2 = fwd2 - bwd2;
+
+    // Round-off in a gap (f(x+h) − 2f(x) + f(x−h)) / h.
+    let scale = fx
+        .abs()
+        .max(first.f_plus.abs())
+        .max(first.f_minus.abs())
+        .max(second.f_plus.abs())
+        .max(second.f_minus.abs());
+    let noise = |step: f64| 4.0 * CURVATURE_ULPS * S::EPSILON * scale / step;
+    let (noise1, noise2) = (noise(h), noise(h / 4.0));
+
+    // A smooth function's gap quarters: the expected second gap is gap1/4.
+    let expected = gap1 / 4.0;
+    let slack = 0.15 * gap1.abs() + noise2 + noise1 / 4.0;
+    if (gap2 - expected).abs() <= slack || (gap1.abs() <= noise1 && gap2.abs() <= noise2) {
+        return Ok((Smoothness::Smooth, 2));
+    }
+    if gap2.abs() > 2.5 * gap1.abs() && gap2.abs() > noise2 {
+        return Ok((Smoothness::Jump, 2));
+    }
+    // Extrapolate each one-sided slope to step zero (first-order error).
+    let left = bwd2 + (bwd2 - bwd1) / 3.0;
+    let right = fwd2 + (fwd2 - fwd1) / 3.0;
+    let error = ((bwd2 - bwd1).abs() + (fwd2 - fwd1).abs()) / 3.0 + noise2;
+    Ok((Smoothness::Kink { left, right, error }, 2))
+}
+
+/// Round-off units in a cost value assumed by the curvature test.
+const CURVATURE_ULPS: f64 = 8.0;
 
 /// One-sided difference `(f(x + h) − f(x)) / h` (or, for negative `h`, the
 /// backward difference), given `f(x)` already computed; error O(h).

@@ -16,8 +16,8 @@ pub enum Verdict {
     /// is malformed (wrong shape, not finite), or the cost panicked.
     Fail,
     /// The numeric derivative could not be computed accurately enough to
-    /// judge (non-smooth or noisy cost, non-finite cost, a cost that is not
-    /// deterministic); the report says why.
+    /// judge (a kink or jump, a noisy cost, a non-finite cost, a cost that is
+    /// not deterministic); the report says why.
     Inconclusive,
 }
 
@@ -50,6 +50,13 @@ pub enum Status {
     /// No numeric value could be formed (the cost was not finite at a
     /// perturbed point, or the step vanished in the scalar type).
     NoNumeric,
+    /// The cost has a kink here (one-sided slopes differ) and the analytic
+    /// value lies between the slopes: a valid subgradient that differences
+    /// cannot confirm.
+    Kink,
+    /// The cost jumps within a step of here: there is no derivative to
+    /// compare with.
+    Discontinuous,
 }
 
 /// One parameter's comparison.
@@ -69,6 +76,8 @@ pub struct Component {
     pub error_estimate: f64,
     /// Half-width of the stencil behind `numeric`.
     pub step: f64,
+    /// Left and right slopes, where a kink was found.
+    pub one_sided: Option<(f64, f64)>,
     /// The comparison's outcome.
     pub status: Status,
 }
@@ -272,9 +281,11 @@ impl Report {
 /// then the undecided; within a kind, by relative and then absolute error.
 fn severity(c: &Component) -> (u8, f64, f64) {
     let rank = match c.status {
-        Status::NonFiniteAnalytic => 5,
-        Status::NoNumeric => 4,
-        Status::Disagree => 3,
+        Status::NonFiniteAnalytic => 7,
+        Status::NoNumeric => 6,
+        Status::Disagree => 5,
+        Status::Discontinuous => 4,
+        Status::Kink => 3,
         Status::Unresolved => 2,
         Status::WithinRoundOff => 1,
         Status::Agree => 0,
@@ -401,6 +412,8 @@ fn count_statuses(bad: &[&Component]) -> String {
         Status::Disagree,
         Status::NonFiniteAnalytic,
         Status::NoNumeric,
+        Status::Discontinuous,
+        Status::Kink,
         Status::Unresolved,
         Status::WithinRoundOff,
     ];
@@ -422,5 +435,7 @@ fn status_word(s: Status) -> &'static str {
         Status::Disagree => "DISAGREE",
         Status::NonFiniteAnalytic => "NON-FINITE analytic",
         Status::NoNumeric => "no numeric value",
+        Status::Kink => "kink",
+        Status::Discontinuous => "jump",
     }
 }

@@ -15,7 +15,10 @@ fn sigmoid(x: f32) -> f32 {
 
 /// Σ θ³
 fn cubes(t: &Vec<f32>) -> (f32, Vec<f32>) {
-    (t.iter().map(|x| x * x * x).sum(), t.iter().map(|x| 3.0 * x * x).collect())
+    (
+        t.iter().map(|x| x * x * x).sum(),
+        t.iter().map(|x| 3.0 * x * x).collect(),
+    )
 }
 
 /// Σ 10·sin(3θ)
@@ -33,7 +36,9 @@ fn logistic(t: &Vec<f32>) -> (f32, Vec<f32>) {
     let mut j = 0.0;
     let mut g = vec![0.0; n];
     for k in 0..m {
-        let x: Vec<f32> = (0..n).map(|i| (((k * 7 + i * 3) % 11) as f32 - 5.0) / 3.0).collect();
+        let x: Vec<f32> = (0..n)
+            .map(|i| (((k * 7 + i * 3) % 11) as f32 - 5.0) / 3.0)
+            .collect();
         let y = (k % 3 == 0) as u8 as f32;
         let h = sigmoid(x.iter().zip(t).map(|(a, b)| a * b).sum());
         j -= y * h.ln() + (1.0 - y) * (1.0 - h).ln();
@@ -56,7 +61,9 @@ fn softmax_ce(t: &Vec<f32>) -> (f32, Vec<f32>) {
 /// ½ θᵀAθ with a fixed symmetric A.
 fn quadratic(t: &Vec<f32>) -> (f32, Vec<f32>) {
     let n = t.len();
-    let a = |i: usize, j: usize| 1.0 / (1.0 + (i as f32 - j as f32).abs()) + if i == j { 2.0 } else { 0.0 };
+    let a = |i: usize, j: usize| {
+        1.0 / (1.0 + (i as f32 - j as f32).abs()) + if i == j { 2.0 } else { 0.0 }
+    };
     let mut j = 0.0;
     let mut g = vec![0.0; n];
     for i in 0..n {
@@ -78,7 +85,10 @@ fn main() {
     ];
     let draws = 200;
     let n = 8;
-    println!("f32 checks of {} costs x {draws} random inits (uniform 0.12 and 1.0), n = {n}", costs.len());
+    println!(
+        "f32 checks of {} costs x {draws} random inits (uniform 0.12 and 1.0), n = {n}",
+        costs.len()
+    );
     println!("bug = one entry of the gradient scaled by (1 + 1e-2)\n");
     println!(
         "{:>7} {:>7}  {:>14} {:>14}  {:>12} {:>12}",

@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::compare::{diagnose, relative_difference};
 use crate::difference::{
-    ridders, smoothness, step_for, DifferenceError, Estimate, Smoothness, Stencil,
+    noise_level, ridders, smoothness, step_for, DifferenceError, Estimate, Smoothness, Stencil,
 };
 use crate::params::{Gradient, Params};
 use crate::report::{Component, Problem, Report, Status, Verdict};
@@ -246,7 +246,55 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
             Err(payload) => Err(EvalFailure::Panicked(panic_message(payload))),
         }
     }
+
+    /// The noise in the cost's computed values near θ, from `NOISE_POINTS`
+    /// evaluations along a fixed ±1 direction, spaced a quarter of the
+    /// difference step apart (see [`noise_level`]); 0 when an evaluation
+    /// fails. At that spacing the smooth part of the cost cancels in the
+    /// high-order differences, and what remains is the noise the differences
+    /// themselves see: rounding, and the steps of a cost whose value is
+    /// quantized (log(1 − σ(z)) near saturation).
+    fn noise(&mut self, f0: f64, eps: f64) -> f64 {
+        let n = self.theta.layout().len();
+        let original: Vec<P::Scalar> = (0..n).map(|i| self.theta.get_flat(i)).collect();
+        let delta = eps / 4.0;
+        let mut values = vec![f0];
+        for k in 1..NOISE_POINTS {
+            for (i, x) in original.iter().enumerate() {
+                let x = x.to_f64();
+                let sign = if (i.wrapping_mul(0x9E37_79B9) >> 7) & 1 == 0 {
+                    1.0
+                } else {
+                    -1.0
+                };
+                let moved = x + sign * k as f64 * delta * x.abs().max(1.0);
+                self.theta.set_flat(i, P::Scalar::from_f64(moved));
+            }
+            let (theta, objective) = (&self.theta, &mut self.objective);
+            let result = catch_unwind(AssertUnwindSafe(|| objective.value(theta)));
+            self.evaluations += 1;
+            match result {
+                Ok(v) if v.to_f64().is_finite() => values.push(v.to_f64()),
+                _ => break,
+            }
+        }
+        for (i, x) in original.into_iter().enumerate() {
+            self.theta.set_flat(i, x);
+        }
+        if values.len() < NOISE_POINTS {
+            return 0.0;
+        }
+        noise_level(&values)
+    }
 }
+
+/// Relative distances of the probes that tell a parameter the cost ignores
+/// from a saturated one.
+const FLAT_PROBES: [f64; 3] = [0.5, 8.0, 128.0];
+/// Evaluations behind the noise estimate (θ itself included).
+const NOISE_POINTS: usize = 7;
+/// A central difference's noise, in units of the cost's noise over the step.
+const NOISE_MULTIPLE: f64 = 2.0;
 
 /// How many error estimates a disagreement must exceed to count as one.
 const UNCERTAINTY_FACTOR: f64 = 4.0;
@@ -405,8 +453,12 @@ where
     let mut estimates: Vec<Option<Estimate>> =
         stencils.iter().map(|s| s.map(|s| s.central())).collect();
 
-    // Second pass: extrapolate where a single difference does not settle it.
+    // Second pass: extrapolate where a single difference does not settle it,
+    // and measure how noisy the cost is, which bounds what any difference
+    // can resolve.
+    let mut noise = 0.0;
     if relative_of(&analytic, &estimates) > tol {
+        noise = probe.noise(f0, eps);
         for i in 0..n {
             let Some(d) = estimates[i] else { continue };
             let a = analytic[i];
@@ -449,7 +501,7 @@ where
                 status: Status::Agree,
             };
             match estimates[i] {
-                Some(d) => classify(&mut c, &d, f0, tol, epsilon, floor_scale),
+                Some(d) => classify(&mut c, &d, f0, noise, tol, epsilon, floor_scale),
                 None if c.analytic.is_finite() => c.status = Status::NoNumeric,
                 None => c.status = Status::NonFiniteAnalytic,
             }
@@ -457,6 +509,7 @@ where
         })
         .collect();
 
+    let mut saturated = false;
     // Third pass: an entry that disagrees or cannot be resolved, or whose
     // one-sided slopes differ markedly, may sit at a kink or a jump.
     for c in &mut report.components {
@@ -494,6 +547,57 @@ where
                 failures[c.index] = Some(reason);
             }
         }
+        if c.status == Status::Disagree && c.numeric.abs() < 0.5 * c.analytic.abs() {
+            // The cost is (nearly) flat along θᵢ while the gradient says it
+            // is not. Either the cost ignores θᵢ, or it is saturated in
+            // floating point (σ(z) rounded to 1, log(1 − σ(z)) quantized),
+            // so that its slope over a few steps is not the slope of its
+            // formula. The slope over a long step tells them apart.
+            let x = probe.theta.get_flat(c.index).to_f64();
+            let flat_here = s.f_plus == f0 && s.f_minus == f0;
+            let mut evidence = None;
+            for (k, multiple) in FLAT_PROBES.iter().enumerate() {
+                let far = multiple * x.abs().max(1.0);
+                let (plus, minus) = (x + far, x - far);
+                let ends = (
+                    probe.value_at(c.index, P::Scalar::from_f64(plus)),
+                    probe.value_at(c.index, P::Scalar::from_f64(minus)),
+                );
+                let (Ok(fp), Ok(fm)) = ends else {
+                    // Not finite (or panicking) farther out: the cost does
+                    // depend on θᵢ.
+                    if flat_here {
+                        evidence = Some(format!("is not finite ±{far:.1e} away"));
+                    }
+                    break;
+                };
+                let wide = (fp - fm) / (plus - minus);
+                let closer = (wide - c.analytic).abs() < 0.5 * (c.numeric - c.analytic).abs();
+                // A change of a few ulps is rounding, not dependence.
+                let floor = (ROUND_OFF_ULPS * epsilon * f0.abs().max(fp.abs()).max(fm.abs()))
+                    .max(NOISE_MULTIPLE * noise);
+                let moves = (fp - f0).abs() > floor || (fm - f0).abs() > floor;
+                if (k == 0 && closer) || (flat_here && moves) {
+                    evidence = Some(format!("has slope {wide:.3e} over ±{far:.1e}"));
+                    break;
+                }
+                if !flat_here {
+                    break;
+                }
+            }
+            if let Some(evidence) = evidence {
+                saturated = true;
+                c.status = Status::Unresolved;
+                failures[c.index] = Some(format!(
+                    "the cost's slope along {} is {:.3e} over ±{:.1e} but it {evidence}: it is \
+                     nearly flat in floating point there (a saturated sigmoid or softmax, exp \
+                     under- or overflow?), and no difference can judge it",
+                    c.name,
+                    c.numeric,
+                    s.central().step
+                ));
+            }
+        }
     }
 
     let with_numeric: Vec<&Component> = report
@@ -509,9 +613,25 @@ where
         relative_difference(&a, &num)
     };
 
+    // The classic verdict is global: when the whole gradient is within
+    // `tol`, single entries that are not (tiny ones, typically) stand.
+    if report.relative_difference <= tol {
+        for c in &mut report.components {
+            if matches!(
+                c.status,
+                Status::Disagree | Status::Unresolved | Status::WithinRoundOff
+            ) {
+                c.status = Status::Agree;
+            }
+        }
+    }
     let has = |s: Status| report.components.iter().any(|c| c.status == s);
-    let failed = has(Status::NonFiniteAnalytic) || has(Status::Disagree);
+    // A saturated cost is not faithful to its formula near θ: differences
+    // of it are no evidence against the analytic gradient.
+    let saturated = saturated || has(Status::Discontinuous);
+    let failed = has(Status::NonFiniteAnalytic) || (has(Status::Disagree) && !saturated);
     let undecided = [
+        Status::Disagree,
         Status::Unresolved,
         Status::NoNumeric,
         Status::Kink,
@@ -520,6 +640,7 @@ where
     .into_iter()
     .any(has);
     let unresolved = has(Status::Unresolved);
+    let voided = has(Status::Disagree) && saturated;
     report.verdict = if failed {
         Verdict::Fail
     } else if undecided {
@@ -527,12 +648,6 @@ where
     } else {
         Verdict::Pass
     };
-    if report.verdict == Verdict::Pass && report.relative_difference <= tol {
-        for c in &mut report.components {
-            c.status = Status::Agree;
-        }
-    }
-
     report.diagnosis = diagnose(&report.components, &report.layout, base, &names);
     report
         .diagnosis
@@ -554,6 +669,14 @@ where
             P::Scalar::NAME
         ));
     }
+    if voided {
+        report.diagnosis.push(
+            "the cost is saturated in floating point near these parameters, so its differences \
+             do not follow its formula; the disagreements are not judged (evaluate the cost in \
+             a stable form, e.g. log-sigmoid or log-sum-exp, or check at smaller parameters)"
+                .to_string(),
+        );
+    }
     if unresolved {
         report.diagnosis.push(
             "the numeric derivative's error estimate is too large to judge the unresolved \
@@ -567,11 +690,21 @@ where
 
 /// Sets a component's numeric value, error estimate and status from its
 /// (possibly refined) estimate.
-fn classify(c: &mut Component, d: &Estimate, f0: f64, tol: f64, epsilon: f64, floor_scale: f64) {
+fn classify(
+    c: &mut Component,
+    d: &Estimate,
+    f0: f64,
+    noise: f64,
+    tol: f64,
+    epsilon: f64,
+    floor_scale: f64,
+) {
     let a = c.analytic;
     c.numeric = d.value;
     c.step = d.step;
-    let round_off = ROUND_OFF_ULPS * epsilon * d.scale.max(f0.abs()) / d.step;
+    let value_noise =
+        (ROUND_OFF_ULPS * epsilon * d.scale.max(f0.abs())).max(NOISE_MULTIPLE * noise);
+    let round_off = value_noise / d.step;
     let refined = d.error.is_finite() && d.evaluations > 2;
     c.error_estimate = if refined { d.error.max(round_off) } else { 0.0 };
     let gap = (a - d.value).abs();

@@ -350,6 +350,55 @@ pub fn ridders<S: Scalar, E>(
     Ok(best)
 }
 
+/// Estimates the noise in a function's computed values from samples at
+/// equally spaced points `f(x + k·δ)`, `k = 0, 1, …`, with `δ` so small that
+/// the function's smooth part is a low-degree polynomial over them.
+///
+/// Differences of order `j` cancel any polynomial of degree below `j`;
+/// what remains of independent noise of standard deviation `σ` has
+/// mean square `σ² · (2j)! / (j!)²`. The estimate is the median over orders
+/// 3 to 6 of `σ_j` (after J. J. Moré and S. M. Wild, "Estimating
+/// computational noise", SIAM J. Sci. Comput., 2011). It is 0 when the
+/// values lie exactly on a polynomial.
+///
+/// ```
+/// use gradcheck_runtime::difference::noise_level;
+///
+/// let smooth: Vec<f64> = (0..8).map(|k| 1.0 + 0.5 * k as f64 + 0.25 * (k * k) as f64).collect();
+/// assert_eq!(noise_level(&smooth), 0.0);
+///
+/// // Alternating ±1e-12 noise on a line is seen at about its size.
+/// let noisy: Vec<f64> = (0..8).map(|k| 2.0 * k as f64 + if k % 2 == 0 { 1e-12 } else { -1e-12 }).collect();
+/// let sigma = noise_level(&noisy);
+/// assert!(sigma > 3e-13 && sigma < 3e-12, "{sigma}");
+/// ```
+pub fn noise_level(values: &[f64]) -> f64 {
+    let mut diffs = values.to_vec();
+    let mut estimates = Vec::new();
+    for order in 1..values.len() {
+        diffs = diffs.windows(2).map(|w| w[1] - w[0]).collect();
+        if order < 3 {
+            continue;
+        }
+        let mean_square = diffs.iter().map(|d| d * d).sum::<f64>() / diffs.len() as f64;
+        let gain = central_binomial(order);
+        estimates.push((mean_square / gain).sqrt());
+        if order == 6 {
+            break;
+        }
+    }
+    if estimates.is_empty() {
+        return 0.0;
+    }
+    estimates.sort_by(f64::total_cmp);
+    estimates[estimates.len() / 2]
+}
+
+/// (2j)! / (j!)², the variance gain of a j-th difference of white noise.
+fn central_binomial(j: usize) -> f64 {
+    (1..=j).fold(1.0, |acc, k| acc * (j + k) as f64 / k as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

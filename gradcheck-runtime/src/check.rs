@@ -435,7 +435,7 @@ where
     // First pass: one central difference per entry, keeping both values.
     let mut stencils: Vec<Option<Stencil>> = Vec::with_capacity(n);
     let mut failures: Vec<Option<String>> = vec![None; n];
-    for i in 0..n {
+    for (i, failure) in failures.iter_mut().enumerate() {
         let x = probe.theta.get_flat(i);
         let h = step_for(eps, x.to_f64());
         match Stencil::evaluate(|v| probe.value_at(i, v), x, h) {
@@ -445,7 +445,7 @@ where
                 if let Some(problem) = problem {
                     return stop(report, problem, probe.evaluations);
                 }
-                failures[i] = Some(reason);
+                *failure = Some(reason);
                 stencils.push(None);
             }
         }

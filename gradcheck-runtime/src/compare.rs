@@ -54,25 +54,26 @@ pub fn diagnose(
     }
     let mut lines = Vec::new();
 
-    let ratios: Vec<f64> = bad
-        .iter()
-        .filter(|c| c.numeric != 0.0 && c.analytic != 0.0)
-        .map(|c| c.analytic / c.numeric)
-        .collect();
-    if ratios.len() >= 2 && ratios.len() == bad.len() {
-        let first = ratios[0];
-        let constant = ratios
+    // One factor for all: the least-squares ratio, then every entry within
+    // 0.1 % of it.
+    let all_nonzero = bad.iter().all(|c| c.numeric != 0.0 && c.analytic != 0.0);
+    if bad.len() >= 2 && all_nonzero {
+        let an: f64 = bad.iter().map(|c| c.analytic * c.numeric).sum();
+        let nn: f64 = bad.iter().map(|c| c.numeric * c.numeric).sum();
+        let ratio = an / nn;
+        let constant = bad
             .iter()
-            .all(|r| (r - first).abs() <= 1e-3 * first.abs());
-        if constant && (first + 1.0).abs() <= 1e-3 {
-            lines.push(format!(
+            .all(|c| (c.analytic - ratio * c.numeric).abs() <= 1e-3 * c.analytic.abs());
+        if constant && (ratio + 1.0).abs() <= 1e-3 {
+            lines.push(
                 "every disagreeing entry has the opposite sign of the numeric value \
                  (analytic = -1 x numeric): a sign error, e.g. gradient ascent instead of descent \
                  or y - h instead of h - y"
-            ));
+                    .to_string(),
+            );
         } else if constant {
             lines.push(format!(
-                "every disagreeing entry is {first:.4}x the numeric value: a scale error, \
+                "every disagreeing entry is {ratio:.4}x the numeric value: a scale error, \
                  e.g. a missing or extra 1/m or a factor of 2"
             ));
         }
@@ -99,6 +100,10 @@ pub fn diagnose(
         ));
     }
 
+    if let Some(line) = same_column(&bad, layout) {
+        lines.push(line);
+    }
+
     let blocks = layout.blocks().len();
     if blocks > 1 {
         let mut wrong = Vec::new();
@@ -122,6 +127,39 @@ pub fn diagnose(
         }
     }
     lines
+}
+
+/// A sentence when every disagreeing entry of the matrices lies in one
+/// column (a bias column regularized, or a column of the wrong input) while
+/// the matrices have more columns.
+fn same_column(bad: &[&Component], layout: &Layout) -> Option<String> {
+    let mut column = None;
+    let mut widest = 0;
+    for c in bad {
+        let (k, local) = layout.locate(c.index);
+        let shape = &layout.blocks()[k].shape;
+        let [_, cols] = shape.as_slice() else {
+            return None;
+        };
+        widest = widest.max(*cols);
+        let col = local % cols;
+        match column {
+            None => column = Some(col),
+            Some(seen) if seen != col => return None,
+            _ => {}
+        }
+    }
+    let col = column?;
+    (bad.len() >= 2 && widest > 1).then(|| {
+        format!(
+            "every disagreeing entry is in column {col} of its matrix{}",
+            if col == 0 {
+                " (the bias column? is it regularized in the gradient but not in the cost?)"
+            } else {
+                ""
+            }
+        )
+    })
 }
 
 #[cfg(test)]

@@ -132,12 +132,12 @@ impl Init {
 /// assert_eq!(w.shape(), &[3, 4]);
 /// assert!(w.iter().all(|x| x.abs() <= 0.5));
 /// ```
-pub fn params_strategy<P: Draw>(
+pub fn params_strategy<P>(
     shape: &Shape,
     init: Init,
 ) -> Result<impl Strategy<Value = P> + Clone, String>
 where
-    P: std::fmt::Debug,
+    P: Draw + std::fmt::Debug,
 {
     let layout = P::layout_for(shape)?;
     let entries: Vec<BoxedStrategy<P::Scalar>> = layout

@@ -331,7 +331,7 @@ impl fmt::Display for Report {
         for line in &self.diagnosis {
             writeln!(f, "  diagnosis: {line}")?;
         }
-        if !self.components.is_empty() || self.evaluations > 0 {
+        if !self.components.is_empty() {
             let refined = if self.refined > 0 {
                 format!(
                     ", {} refined by Richardson extrapolation (Ridders)",
@@ -345,6 +345,9 @@ impl fmt::Display for Report {
                 "  method: central differences, h = {:.0e} * max(1, |theta_i|){refined}; cost evaluations: {}",
                 self.eps, self.evaluations
             )?;
+        }
+        if self.components.is_empty() && self.evaluations > 0 {
+            writeln!(f, "  cost evaluations: {}", self.evaluations)?;
         }
         for line in &self.context {
             writeln!(f, "  {line}")?;
@@ -360,12 +363,11 @@ fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result 
         all.sort_by(|a, b| b.abs_error().total_cmp(&a.abs_error()));
         ("largest absolute differences (all agree):".to_string(), all)
     } else {
-        let counts = count_statuses(&bad);
         (
             format!(
-                "{} of {} components not in agreement ({counts}), worst first:",
-                bad.len(),
-                report.components.len()
+                "of {} entries, {}; worst first:",
+                report.components.len(),
+                count_statuses(&bad)
             ),
             bad,
         )
@@ -380,8 +382,8 @@ fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result 
         .max("parameter".len());
     writeln!(
         f,
-        "    {:<width$}  {:>13}  {:>13}  {:>10}  {:>9}  {:>9}  {}",
-        "parameter", "analytic", "numeric", "abs error", "rel error", "+/- num", "status"
+        "    {:<width$}  {:>13}  {:>13}  {:>10}  {:>9}  {:>9}  status",
+        "parameter", "analytic", "numeric", "abs error", "rel error", "+/- num"
     )?;
     for c in rows.iter().take(SHOWN) {
         let uncertainty = if c.error_estimate > 0.0 {
@@ -421,10 +423,32 @@ fn count_statuses(bad: &[&Component]) -> String {
         .iter()
         .filter_map(|k| {
             let n = bad.iter().filter(|c| c.status == *k).count();
-            (n > 0).then(|| format!("{n} {}", status_word(*k)))
+            (n > 0).then(|| format!("{n} {}", status_phrase(*k, n)))
         })
         .collect();
     parts.join(", ")
+}
+
+/// What `n` entries of status `s` do, as a phrase after their count.
+fn status_phrase(s: Status, n: usize) -> &'static str {
+    let one = n == 1;
+    match s {
+        Status::Agree if one => "agrees",
+        Status::Agree => "agree",
+        Status::WithinRoundOff => "agree only within round-off",
+        Status::Unresolved if one => "is unresolved",
+        Status::Unresolved => "are unresolved",
+        Status::Disagree if one => "DISAGREES",
+        Status::Disagree => "DISAGREE",
+        Status::NonFiniteAnalytic if one => "has a NON-FINITE analytic value",
+        Status::NonFiniteAnalytic => "have NON-FINITE analytic values",
+        Status::NoNumeric if one => "has no numeric value",
+        Status::NoNumeric => "have no numeric value",
+        Status::Kink if one => "sits at a kink",
+        Status::Kink => "sit at kinks",
+        Status::Discontinuous if one => "sits at a jump",
+        Status::Discontinuous => "sit at jumps",
+    }
 }
 
 fn status_word(s: Status) -> &'static str {

@@ -7,7 +7,6 @@
 //! ```
 //! use gradcheck_runtime::runner::{run, Spec};
 //! use gradcheck_runtime::Shape;
-//! use proptest::strategy::Just;
 //!
 //! fn cost(w: &[f64], scale: f64) -> (f64, Vec<f64>) {
 //!     let j = scale * w.iter().map(|x| x * x).sum::<f64>();
@@ -16,13 +15,12 @@
 //!
 //! let spec = Spec { shape: Shape::Of(&[5]), cases: 8, ..Spec::new("cost", "w") };
 //! run(spec, (0.5..2.0f64,), |w: &Vec<f64>, data: &(f64,)| cost(w, data.0));
-//! # let _ = Just(());
 //! ```
 
 use std::cell::RefCell;
 use std::fmt::Debug;
 
-use proptest::strategy::Strategy;
+use proptest::strategy::{Just, Strategy};
 use proptest::test_runner::{
     Config as ProptestConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
@@ -38,6 +36,18 @@ pub const SEED_VAR: &str = "GRADCHECK_SEED";
 pub const DEFAULT_CASES: u32 = 32;
 /// Upper bound on the time spent shrinking a failure, in milliseconds.
 pub const SHRINK_TIME_MS: u32 = 5_000;
+
+/// The data strategy of a cost that takes no data: always `()`.
+///
+/// ```
+/// use gradcheck_runtime::runner::{no_data, run, Spec};
+///
+/// let spec = Spec { cases: 4, ..Spec::new("sum_of_squares", "theta") };
+/// run(spec, no_data(), |t: &[f64; 2], _: &()| (t[0] * t[0] + t[1] * t[1], [2.0 * t[0], 2.0 * t[1]]));
+/// ```
+pub fn no_data() -> Just<()> {
+    Just(())
+}
 
 /// Everything the attribute knows about one check.
 #[derive(Clone, Debug, PartialEq)]

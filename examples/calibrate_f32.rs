@@ -5,6 +5,9 @@
 //!
 //! Run with `cargo run --release --example calibrate_f32`.
 
+// The costs take `&Vec<f32>` because `Vec<f32>` is the checked parameter type.
+#![allow(clippy::ptr_arg)]
+
 use gradcheck::{check, Config, Init, Verdict};
 
 type Cost = fn(&Vec<f32>) -> (f32, Vec<f32>);

@@ -57,24 +57,27 @@ pub fn diagnose(
     // One factor for all: the least-squares ratio, then every entry within
     // 0.1 % of it.
     let all_nonzero = bad.iter().all(|c| c.numeric != 0.0 && c.analytic != 0.0);
-    if bad.len() >= 2 && all_nonzero {
+    if !bad.is_empty() && all_nonzero {
         let an: f64 = bad.iter().map(|c| c.analytic * c.numeric).sum();
         let nn: f64 = bad.iter().map(|c| c.numeric * c.numeric).sum();
         let ratio = an / nn;
         let constant = bad
             .iter()
             .all(|c| (c.analytic - ratio * c.numeric).abs() <= 1e-3 * c.analytic.abs());
+        let every = if bad.len() == 1 {
+            "the disagreeing entry"
+        } else {
+            "every disagreeing entry"
+        };
         if constant && (ratio + 1.0).abs() <= 1e-3 {
-            lines.push(
-                "every disagreeing entry has the opposite sign of the numeric value \
-                 (analytic = -1 x numeric): a sign error, e.g. gradient ascent instead of descent \
-                 or y - h instead of h - y"
-                    .to_string(),
-            );
+            lines.push(format!(
+                "{every} has the opposite sign of the numeric value (analytic = -1 x numeric): \
+                 a sign error, e.g. gradient ascent instead of descent or y - h instead of h - y"
+            ));
         } else if constant {
             lines.push(format!(
-                "every disagreeing entry is {ratio:.4}x the numeric value: a scale error, \
-                 e.g. a missing or extra 1/m or a factor of 2"
+                "{every} is {ratio:.4}x the numeric value: a scale error, e.g. a missing or \
+                 extra 1/m or a factor of 2"
             ));
         }
     }

@@ -2,7 +2,7 @@
 //! that runs when a gradient is checked.
 //!
 //! Most users reach it through the `gradcheck` facade crate and its
-//! `#[gradcheck]` attribute; layer authors call [`check`] or [`check_split`]
+//! `#[gradcheck]` attribute; layer authors call [`check`](fn@check) or [`check_split`]
 //! directly from any test.
 //!
 //! ```
@@ -29,9 +29,13 @@ pub mod params;
 pub mod report;
 pub mod runner;
 pub mod scalar;
+pub mod selftest;
+pub mod sweep;
 
 pub use check::{check, check_split, Config};
 pub use init::Init;
 pub use params::{Draw, Gradient, Layout, Params, Shape};
 pub use report::{Component, Problem, Report, Status, Verdict};
 pub use scalar::Scalar;
+pub use selftest::self_test;
+pub use sweep::sweep;

@@ -154,6 +154,41 @@ impl fmt::Display for Layout {
     }
 }
 
+/// The values of a parameter container on one line per tensor, row-major,
+/// each value printed exactly (it parses back to the same number), as
+/// `theta (2, 3) = [0.1, -0.02, 0, 0.3, 0.05, -0.11]`.
+///
+/// ```
+/// use gradcheck_runtime::params::describe;
+/// use ndarray::array;
+///
+/// let w = vec![array![[0.5, -1.0]], array![[0.25]]];
+/// assert_eq!(describe(&w, "theta", &["W", "b"]), "W (1, 2) = [0.5, -1]; b (1, 1) = [0.25]");
+/// ```
+pub fn describe<P: Params>(params: &P, base: &str, names: &[&str]) -> String {
+    let layout = params.layout();
+    let parts: Vec<String> = (0..layout.blocks().len())
+        .map(|k| {
+            let values: Vec<String> = layout
+                .block_range(k)
+                .map(|i| params.get_flat(i).to_string())
+                .collect();
+            let shape: Vec<String> = layout.blocks()[k]
+                .shape
+                .iter()
+                .map(|x| x.to_string())
+                .collect();
+            format!(
+                "{} ({}) = [{}]",
+                layout.block_name(k, base, names),
+                shape.join(", "),
+                values.join(", ")
+            )
+        })
+        .collect();
+    parts.join("; ")
+}
+
 /// Row-major multi-index of flat position `i` in `shape`.
 fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
     let mut index = vec![0; shape.len()];

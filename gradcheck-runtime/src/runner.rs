@@ -27,8 +27,9 @@ use proptest::test_runner::{
 
 use crate::check::{check, check_split, Config};
 use crate::init::{params_strategy, Init};
-use crate::params::{Draw, Gradient, Shape};
+use crate::params::{describe, Draw, Gradient, Shape};
 use crate::report::{Report, Verdict};
+use crate::scalar::Scalar;
 
 /// Environment variable that fixes the seed of the draws.
 pub const SEED_VAR: &str = "GRADCHECK_SEED";
@@ -198,29 +199,28 @@ where
     let t = tally.into_inner();
     match result {
         Ok(()) => println!(
-            "gradcheck PASS {}: {} draws, worst relative difference {:.3e} (tol {}), {} \
-             inconclusive draws redrawn, {} cost evaluations",
+            "gradcheck PASS {}: {} passed, worst relative difference {:.3e} (tol {:e}); {} \
+             redrawn as inconclusive; {} cost evaluations",
             spec.function,
-            t.passed,
+            plural(t.passed, "draw"),
             t.worst,
-            spec.tol.map_or("default".to_string(), |x| format!("{x:e}")),
-            t.inconclusive,
+            spec.tol.unwrap_or(<P::Scalar as Scalar>::DEFAULT_TOL),
+            plural(t.inconclusive, "draw"),
             t.evaluations
         ),
         Err(TestError::Fail(_, (p, d))) => {
             let mut report = check_one(&p, &d, &config);
             report.context.push(format!(
-                "minimal failing input after shrinking: {} = {}",
-                spec.param,
-                clip(&format!("{p:?}"))
+                "minimal failing input after shrinking: {}",
+                clip(&describe(&p, spec.param, spec.names))
             ));
             let data = format!("{d:?}");
             if data != "()" {
                 report.context.push(format!("data drawn: {}", clip(&data)));
             }
             report.context.push(format!(
-                "{} draws passed before this failure; {}",
-                t.passed, reproduce
+                "{} passed before this failure; {reproduce}",
+                plural(t.passed, "draw")
             ));
             panic!("\n{report}");
         }
@@ -230,18 +230,27 @@ where
                 .map(|r| format!("\nthe last inconclusive draw:\n{r}"))
                 .unwrap_or_default();
             panic!(
-                "\ngradcheck INCONCLUSIVE: {}: {} of {} draws could not be judged ({reason}); \
-                 {} passed. {reproduce}{last}",
+                "\ngradcheck INCONCLUSIVE: {}: {} of {} could not be judged ({reason}); {} \
+                 passed. {reproduce}{last}",
                 spec.function,
                 t.inconclusive,
-                t.inconclusive + t.passed,
+                plural(t.inconclusive + t.passed, "draw"),
                 t.passed
             );
         }
     }
 }
 
-/// Shortens very long debug output for the report.
+/// `n thing` or `n things`.
+fn plural(n: u32, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// Shortens very long output for the report.
 fn clip(s: &str) -> String {
     const MAX: usize = 2_000;
     if s.len() <= MAX {

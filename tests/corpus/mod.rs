@@ -402,10 +402,12 @@ pub fn max_pool(
 
 // GB16 and GB14: ReLU, LeakyReLU and max at and near their kinks.
 
+pub type Grad4 = [f64; 4];
+
 pub fn relu_sum(
     c: [f64; 4],
     alpha: f64,
-) -> (impl Fn(&[f64; 4]) -> f64, impl Fn(&[f64; 4]) -> [f64; 4]) {
+) -> (impl Fn(&[f64; 4]) -> f64, impl Fn(&[f64; 4]) -> Grad4) {
     let act = move |x: f64| if x > 0.0 { x } else { alpha * x };
     let cost = move |t: &[f64; 4]| (0..4).map(|i| c[i] * act(t[i])).sum();
     let grad =

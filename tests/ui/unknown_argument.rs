@@ -1,0 +1,10 @@
+use gradcheck::gradcheck;
+
+#[gradcheck(epsilon = 1e-4)]
+fn cost(w: &[f64; 2]) -> (f64, [f64; 2]) {
+    (w[0] * w[1], [w[1], w[0]])
+}
+
+fn main() {
+    let _ = cost(&[1.0, 2.0]);
+}

@@ -199,6 +199,7 @@
 /// | `grad = path` | function with the same arguments returning the gradient, for a cost returning only `f64` | |
 /// | `cases = 64` | number of random draws; the `PROPTEST_CASES` environment variable overrides it | 32 |
 /// | `init = glorot_uniform` | distribution of the parameters: `uniform(0.5)`, `glorot_uniform`, `he_uniform`, `zeros`, `constant(0.3)`, or any expression of type [`Init`] | `uniform(0.12)`, i.e. [`Init::default()`](Init::default) |
+/// | `sweep` (or `sweep = true`) | also run a step sweep at the first draw: print the relative difference at steps 1e-1 … 1e-12 and write the curve to `target/gradcheck/<function>_sweep.svg` (see [`sweep()`](fn@sweep)) | off |
 /// | `data(x = …, lambda in …)` | the value of every data argument, by name | required when there are data arguments |
 /// | `crate = path` | path to this crate when it is renamed (`crate = gc` after `use gradcheck as gc;`) | `::gradcheck` |
 ///

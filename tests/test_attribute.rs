@@ -180,6 +180,26 @@ fn least_squares_without_mean(w: &[f64], x: &Array2<f64>, y: &Array1<f64>) -> (f
     (j, g.to_vec())
 }
 
+/// `sweep` adds a step sweep at the first draw and writes its plot. The
+/// generated test is ignored here and run by the test below, which reads the
+/// plot.
+#[gradcheck(dim = 3, sweep, cases = 2, data(x = design(), y = targets()))]
+#[ignore = "run by the_sweep_plot_is_written"]
+fn least_squares_swept(w: &[f64], x: &Array2<f64>, y: &Array1<f64>) -> (f64, Vec<f64>) {
+    least_squares(w, x, y)
+}
+
+#[test]
+fn the_sweep_plot_is_written() {
+    least_squares_swept_gradcheck();
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "target".into());
+    let svg = std::fs::read_to_string(dir.join("gradcheck/least_squares_swept_sweep.svg"))
+        .expect("the sweep writes its plot");
+    assert!(svg.starts_with("<svg") && svg.contains("best eps"));
+}
+
 /// The targets by value, the parameters as `&Vec<f64>`, and a separate
 /// gradient function.
 #[gradcheck(dim = 3, grad = least_squares_gradient, data(x = design(), y = targets()))]

@@ -24,6 +24,7 @@ pub const ARGUMENTS: &[(&str, &str)] = &[
     ("grad", "grad = cost_gradient"),
     ("cases", "cases = 64"),
     ("init", "init = uniform(0.12)"),
+    ("sweep", "sweep"),
     ("data", "data(x = ..., lambda in ...)"),
     ("crate", "crate = ::gradcheck"),
 ];
@@ -41,6 +42,7 @@ pub struct Args {
     pub grad: Option<Arg<ExprPath>>,
     pub cases: Option<Arg<Int>>,
     pub init: Option<Arg<InitArg>>,
+    pub sweep: Option<Arg<bool>>,
     pub data: Option<Arg<Data>>,
     pub krate: Option<Arg<Path>>,
 }
@@ -159,6 +161,7 @@ fn parse_one(input: ParseStream, args: &mut Args, errors: &mut Errors) {
         "names" => set(&mut args.names, key, input, errors, names),
         "grad" => set(&mut args.grad, key, input, errors, grad),
         "init" => set(&mut args.init, key, input, errors, init),
+        "sweep" => set(&mut args.sweep, key, input, errors, flag),
         "crate" => set(&mut args.krate, key, input, errors, krate),
         "data" => set(&mut args.data, key, input, errors, data),
         _ => {
@@ -279,6 +282,18 @@ fn number(input: ParseStream, key: &Ident) -> syn::Result<Number> {
 fn int(input: ParseStream, key: &Ident) -> syn::Result<Int> {
     eq(input, key)?;
     int_literal(input).map_err(|_| expected(input, key, "a positive integer literal"))
+}
+
+/// A switch: `sweep` alone, or `sweep = true` / `sweep = false`.
+fn flag(input: ParseStream, key: &Ident) -> syn::Result<bool> {
+    if input.is_empty() || input.peek(Token![,]) {
+        return Ok(true);
+    }
+    eq(input, key)?;
+    input
+        .parse::<syn::LitBool>()
+        .map(|b| b.value)
+        .map_err(|_| expected(input, key, "`true` or `false`, or nothing"))
 }
 
 /// An integer literal with an optional `-`.

@@ -209,12 +209,14 @@ fn spec(plan: &Plan, private: &TokenStream) -> TokenStream {
     let (eps, tol) = (option(plan.eps), option(plan.tol));
     let function = text::unraw(&plan.function);
     let param = text::unraw(&plan.param);
+    let sweep = plan.sweep;
     quote! {
         #private::Spec {
             shape: #shape,
             names: &[#(#names),*],
             init: #init,
             cases: #cases,
+            sweep: #sweep,
             eps: #eps,
             tol: #tol,
             ..#private::Spec::new(#function, #param)
@@ -243,12 +245,12 @@ mod tests {
             .collect()
     }
 
-    const SQUARES: &str = "fn cost(w: &[f64; 3]) -> (f64, [f64; 3]) { todo!() }";
+    const SQUARES: &str = "fn cost(w: &[f64; 3]) -> (f64, [f64; 3]) { loop {} }";
 
     #[test]
     fn a_fixed_array_needs_no_size() {
         let out = expanded("", SQUARES);
-        assert!(out.starts_with("fn cost (w : & [f64 ; 3]) -> (f64 , [f64 ; 3]) { todo ! () }"));
+        assert!(out.starts_with("fn cost (w : & [f64 ; 3]) -> (f64 , [f64 ; 3]) { loop { } }"));
         assert!(out
             .contains("# [cfg (test)] # [:: core :: prelude :: v1 :: test] fn cost_gradcheck ()"));
         assert!(out.contains("shape : :: gradcheck :: __private :: Shape :: FromType"));
@@ -257,7 +259,9 @@ mod tests {
             "init : < :: gradcheck :: __private :: Init as :: core :: default :: Default > :: \
              default ()"
         ));
-        assert!(out.contains("cases : 0 , eps : :: core :: option :: Option :: None"));
+        assert!(
+            out.contains("cases : 0 , sweep : false , eps : :: core :: option :: Option :: None")
+        );
         assert!(out.contains(":: gradcheck :: __private :: Spec :: new (\"cost\" , \"w\")"));
         assert!(out.contains(":: gradcheck :: __private :: Just (())"));
         assert!(out.contains(
@@ -271,8 +275,8 @@ mod tests {
     fn every_argument_reaches_the_spec() {
         let out = expanded(
             r#"shapes = [(2, 3), [1, 3]], names = ["W", "b"], eps = 1e-5, tol = 1e-8,
-               cases = 8, init = uniform(1), crate = gc"#,
-            "fn cost(t: &[Array2<f32>]) -> (f32, Vec<Array2<f32>>) { todo!() }",
+               cases = 8, init = uniform(1), sweep, crate = gc"#,
+            "fn cost(t: &[Array2<f32>]) -> (f32, Vec<Array2<f32>>) { loop {} }",
         );
         assert!(
             out.contains("shape : gc :: __private :: Shape :: Many (& [& [2 , 3] , & [1 , 3]])")
@@ -280,7 +284,7 @@ mod tests {
         assert!(out.contains("names : & [\"W\" , \"b\"]"));
         assert!(out.contains("init : gc :: __private :: Init :: Uniform (1.0)"));
         assert!(out.contains(
-            "cases : 8 , eps : :: core :: option :: Option :: Some (0.00001) , \
+            "cases : 8 , sweep : true , eps : :: core :: option :: Option :: Some (0.00001) , \
                               tol : :: core :: option :: Option :: Some (0.00000001)"
         ));
         assert!(out.contains("| __gradcheck_theta : & :: std :: vec :: Vec < Array2 < f32 > > ,"));
@@ -315,7 +319,7 @@ mod tests {
         let out = expanded(
             "dim = 2, data(lambda in 0.1..1.0, x = make_x(), y = vec![1.0], m in vec(0.0..1.0, 2))",
             "fn cost(w: &[f64], x: &Array2<f64>, y: Vec<f64>, lambda: f64, m: &mut Vec<f64>) \
-             -> (f64, Vec<f64>) { todo!() }",
+             -> (f64, Vec<f64>) { loop {} }",
         );
         assert!(out.contains("let __gradcheck_fixed_x = make_x () ;"));
         assert!(out.contains("let __gradcheck_fixed_y = vec ! [1.0] ;"));
@@ -335,7 +339,7 @@ mod tests {
     fn a_separate_gradient_uses_run_split() {
         let out = expanded(
             "dim = 3, grad = grads::of_cost, data(k = 2.0)",
-            "fn cost(w: &Vec<f64>, k: f64) -> f64 { todo!() }",
+            "fn cost(w: &Vec<f64>, k: f64) -> f64 { loop {} }",
         );
         assert!(out.contains(":: gradcheck :: __private :: run_split ("));
         assert!(out.contains(
@@ -350,7 +354,7 @@ mod tests {
         let out = expanded(
             "",
             "#[doc = \"x\"] #[should_panic(expected = \"DISAGREE\")] #[ignore] \
-             fn cost(w: &[f64; 3]) -> (f64, [f64; 3]) { todo!() }",
+             fn cost(w: &[f64; 3]) -> (f64, [f64; 3]) { loop {} }",
         );
         assert!(out.starts_with("# [doc = \"x\"] fn cost"));
         assert!(out.contains(
@@ -370,7 +374,7 @@ mod tests {
             errors("eps = 0, foo = 1, tol = 1e999", item),
             [
                 "unknown argument `foo`; expected one of `eps`, `tol`, `dim`, `shape`, `shapes`, \
-                 `names`, `grad`, `cases`, `init`, `data`, `crate`",
+                 `names`, `grad`, `cases`, `init`, `sweep`, `data`, `crate`",
                 "`eps` must be positive: it is the step of the finite differences, such as \
                  `eps = 1e-4`",
                 "`tol` must be finite, but `1e999` is too large for `f64`",
@@ -440,7 +444,7 @@ mod tests {
 
     #[test]
     fn shapes_must_fit_the_type() {
-        let f = |ty: &str| format!("fn cost(t: &{ty}) -> (f64, G) {{ todo!() }}");
+        let f = |ty: &str| format!("fn cost(t: &{ty}) -> (f64, G) {{ loop {{}} }}");
         assert_eq!(
             errors("shape = (2, 3, 4)", &f("Array2<f64>")),
             ["`shape` has 3 axes but `Array2<f64>` has 2 axes"]
@@ -502,7 +506,7 @@ mod tests {
 
     #[test]
     fn data_must_match_the_arguments() {
-        let item = "fn cost(w: &[f64; 2], x: &Array2<f64>, y: f64) -> (f64, [f64; 2]) { todo!() }";
+        let item = "fn cost(w: &[f64; 2], x: &Array2<f64>, y: f64) -> (f64, [f64; 2]) { loop {} }";
         assert_eq!(
             errors("data(x = a())", item),
             [
@@ -537,7 +541,7 @@ mod tests {
         let f = |ret: &str| {
             errors(
                 "dim = 2",
-                &format!("fn cost(w: &[f32]) {ret} {{ todo!() }}"),
+                &format!("fn cost(w: &[f32]) {ret} {{ loop {{}} }}"),
             )
         };
         assert_eq!(
@@ -569,7 +573,7 @@ mod tests {
     fn raw_names_lose_their_prefix() {
         let out = expanded(
             "crate = \"my::gc\"",
-            "fn r#loop(r#in: &[f64; 1]) -> (f64, [f64; 1]) { todo!() }",
+            "fn r#loop(r#in: &[f64; 1]) -> (f64, [f64; 1]) { loop {} }",
         );
         assert!(out.contains("fn loop_gradcheck ()"));
         assert!(out.contains("my :: gc :: __private :: Spec :: new (\"loop\" , \"in\")"));

@@ -26,6 +26,8 @@ pub struct Plan {
     pub names: Vec<LitStr>,
     pub init: Option<InitArg>,
     pub cases: u32,
+    /// Whether the test also runs a step sweep at its first draw.
+    pub sweep: bool,
     pub eps: Option<f64>,
     pub tol: Option<f64>,
     pub grad: Option<ExprPath>,
@@ -135,6 +137,10 @@ pub fn check(args: &Args, sig: Option<&Sig>, errors: &mut Errors) -> Option<Plan
             None => None,
         },
         cases: cases.unwrap_or(0),
+        sweep: args
+            .sweep
+            .as_ref()
+            .is_some_and(|arg| arg.value.unwrap_or(false)),
         eps,
         tol,
         grad: match &args.grad {

@@ -20,7 +20,7 @@
 use std::cell::RefCell;
 use std::fmt::Debug;
 
-use proptest::strategy::{Just, Strategy};
+use proptest::strategy::{Just, Strategy, ValueTree};
 use proptest::test_runner::{
     Config as ProptestConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
@@ -28,8 +28,9 @@ use proptest::test_runner::{
 use crate::check::{check, check_split, Config};
 use crate::init::{params_strategy, Init};
 use crate::params::{describe, Draw, Gradient, Shape};
-use crate::report::{Report, Verdict};
+use crate::report::{Problem, Report, Verdict};
 use crate::scalar::Scalar;
+use crate::sweep::{sweep, Sweep, DEFAULT_STEPS};
 
 /// Environment variable that fixes the seed of the draws.
 pub const SEED_VAR: &str = "GRADCHECK_SEED";
@@ -66,6 +67,10 @@ pub struct Spec {
     /// Draws; 0 means `PROPTEST_CASES` or [`DEFAULT_CASES`]. An explicit
     /// count is overridden by `PROPTEST_CASES` when that is set.
     pub cases: u32,
+    /// Whether to run a step sweep at the first draw: its table is printed
+    /// and its plot written to `target/gradcheck/<function>_sweep.svg`
+    /// (under `CARGO_TARGET_DIR` when that is set).
+    pub sweep: bool,
     /// Step setting; `None` for the scalar type's default.
     pub eps: Option<f64>,
     /// Tolerance; `None` for the scalar type's default.
@@ -82,6 +87,7 @@ impl Spec {
             shape: Shape::FromType,
             init: Init::default(),
             cases: 0,
+            sweep: false,
             eps: None,
             tol: None,
         }
@@ -108,9 +114,12 @@ where
     D: Debug,
     F: Fn(&P, &D) -> (P::Scalar, G),
 {
-    drive(&spec, data, |p: &P, d: &D, config: &Config| {
-        check(p, |t: &P| cost(t, d), config)
-    });
+    drive(
+        &spec,
+        data,
+        |p: &P, d: &D, config: &Config| check(p, |t: &P| cost(t, d), config),
+        |p: &P, d: &D, config: &Config| sweep(p, |t: &P| cost(t, d), &DEFAULT_STEPS, config),
+    );
 }
 
 /// Runs the check of a cost and a separate gradient function over drawn
@@ -124,9 +133,16 @@ where
     C: Fn(&P, &D) -> P::Scalar,
     GF: Fn(&P, &D) -> G,
 {
-    drive(&spec, data, |p: &P, d: &D, config: &Config| {
-        check_split(p, |t: &P| cost(t, d), |t: &P| grad(t, d), config)
-    });
+    drive(
+        &spec,
+        data,
+        |p: &P, d: &D, config: &Config| {
+            check_split(p, |t: &P| cost(t, d), |t: &P| grad(t, d), config)
+        },
+        |p: &P, d: &D, config: &Config| {
+            sweep(p, |t: &P| (cost(t, d), grad(t, d)), &DEFAULT_STEPS, config)
+        },
+    );
 }
 
 /// What the draws have shown so far.
@@ -139,8 +155,12 @@ struct Tally {
     last_inconclusive: Option<Report>,
 }
 
-fn drive<P, D, DS>(spec: &Spec, data: DS, check_one: impl Fn(&P, &D, &Config) -> Report)
-where
+fn drive<P, D, DS>(
+    spec: &Spec,
+    data: DS,
+    check_one: impl Fn(&P, &D, &Config) -> Report,
+    sweep_one: impl Fn(&P, &D, &Config) -> Result<Sweep, Problem>,
+) where
     P: Draw + Debug,
     DS: Strategy<Value = D>,
     D: Debug,
@@ -168,6 +188,16 @@ where
         proptest_config,
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed)),
     );
+
+    if spec.sweep {
+        sweep_first_draw(
+            spec,
+            &mut runner,
+            &(strategy.clone(), &data),
+            &config,
+            &sweep_one,
+        );
+    }
 
     let tally = RefCell::new(Tally::default());
     let result = runner.run(&(strategy, data), |(p, d)| {
@@ -238,6 +268,43 @@ where
                 t.passed
             );
         }
+    }
+}
+
+/// Runs the step sweep at one draw, prints it and writes its plot.
+fn sweep_first_draw<P, D, S>(
+    spec: &Spec,
+    runner: &mut TestRunner,
+    strategy: &S,
+    config: &Config,
+    sweep_one: impl Fn(&P, &D, &Config) -> Result<Sweep, Problem>,
+) where
+    S: Strategy<Value = (P, D)>,
+{
+    let (p, d) = match strategy.new_tree(runner) {
+        Ok(tree) => tree.current(),
+        Err(reason) => {
+            println!(
+                "gradcheck {}: no draw for the step sweep: {reason}",
+                spec.function
+            );
+            return;
+        }
+    };
+    match sweep_one(&p, &d, config) {
+        Ok(s) => {
+            println!("{s}");
+            let dir = std::env::var_os("CARGO_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| "target".into())
+                .join("gradcheck");
+            let path = dir.join(format!("{}_sweep.svg", spec.function));
+            match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, s.to_svg())) {
+                Ok(()) => println!("    plot: {}", path.display()),
+                Err(e) => println!("    plot not written to {}: {e}", path.display()),
+            }
+        }
+        Err(problem) => println!("gradcheck {}: no step sweep: {problem}", spec.function),
     }
 }
 

@@ -343,3 +343,8 @@ pub mod __private {
     pub use proptest;
     pub use proptest::strategy::Just;
 }
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

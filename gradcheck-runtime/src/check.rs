@@ -649,6 +649,13 @@ where
         Verdict::Pass
     };
     report.diagnosis = diagnose(&report.components, &report.layout, base, &names);
+    let first = report.components[0].value;
+    if n > 1 && report.components.iter().all(|c| c.value == first) {
+        report.diagnosis.push(format!(
+            "every parameter is {first:e}: a symmetric point, where ties, kinks and identical \
+             units hide bugs; check at randomly initialized parameters"
+        ));
+    }
     report
         .diagnosis
         .extend(describe_non_smooth(&report.components));
@@ -725,33 +732,67 @@ fn classify(
     };
 }
 
-/// Sentences on the kinks and jumps found.
+/// Sentences on the kinks and jumps found, one per kind, listing the
+/// entries.
 fn describe_non_smooth(components: &[Component]) -> Vec<String> {
-    let mut lines = Vec::new();
-    for c in components {
-        let line = match (c.status, c.one_sided) {
-            (Status::Kink, Some((l, r))) => format!(
-                "{} = {:e} sits at a kink: one-sided slopes {l:.6e} (left) and {r:.6e} (right); \
-                 the analytic {:.6e} lies between them, a valid subgradient, but a kink cannot \
-                 be checked by differences",
-                c.name, c.value, c.analytic
-            ),
-            (Status::Disagree, Some((l, r))) => format!(
-                "{} = {:e} sits at a kink: one-sided slopes {l:.6e} (left) and {r:.6e} (right); \
-                 the analytic {:.6e} lies outside them, so it is no subgradient",
-                c.name, c.value, c.analytic
-            ),
-            (Status::Discontinuous, _) => format!(
-                "the cost jumps within a step of {} = {:e}: its difference quotient grows as \
-                 the step shrinks (floor, rounding, a branch?); no derivative there",
-                c.name, c.value
-            ),
-            _ => continue,
-        };
-        lines.push(line);
-        if lines.len() == SHOWN_REASONS {
-            break;
+    let list = |pick: &dyn Fn(&Component) -> Option<String>| -> (usize, String) {
+        let items: Vec<String> = components.iter().filter_map(pick).collect();
+        let mut text = items
+            .iter()
+            .take(SHOWN_REASONS)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
+        if items.len() > SHOWN_REASONS {
+            text.push_str(&format!("; and {} more", items.len() - SHOWN_REASONS));
         }
+        (items.len(), text)
+    };
+    let slopes = |c: &Component, l: f64, r: f64| {
+        format!(
+            "{} = {:e}: slopes {l:.4e} (left), {r:.4e} (right), analytic {:.4e}",
+            c.name, c.value, c.analytic
+        )
+    };
+    let entries = |n: usize| {
+        if n == 1 {
+            "1 entry sits".to_string()
+        } else {
+            format!("{n} entries sit")
+        }
+    };
+    let mut lines = Vec::new();
+    let (n, text) = list(&|c| match (c.status, c.one_sided) {
+        (Status::Kink, Some((l, r))) => Some(slopes(c, l, r)),
+        _ => None,
+    });
+    if n > 0 {
+        lines.push(format!(
+            "{} at a kink, where the analytic value lies between the one-sided slopes (a valid \
+             subgradient that differences cannot confirm): {text}",
+            entries(n)
+        ));
+    }
+    let (n, text) = list(&|c| match (c.status, c.one_sided) {
+        (Status::Disagree, Some((l, r))) => Some(slopes(c, l, r)),
+        _ => None,
+    });
+    if n > 0 {
+        lines.push(format!(
+            "{} at a kink, where the analytic value lies outside the one-sided slopes (no \
+             subgradient): {text}",
+            entries(n)
+        ));
+    }
+    let (n, text) = list(&|c| {
+        (c.status == Status::Discontinuous).then(|| format!("{} = {:e}", c.name, c.value))
+    });
+    if n > 0 {
+        lines.push(format!(
+            "{} within a step of a jump, where the difference quotient grows as the step \
+             shrinks (floor, rounding, a branch?) and there is no derivative: {text}",
+            entries(n)
+        ));
     }
     lines
 }

@@ -254,17 +254,18 @@ fn drive<P, D, DS>(
             ));
             panic!("\n{report}");
         }
-        Err(TestError::Abort(reason)) => {
+        Err(TestError::Abort(_)) => {
             let last = t
                 .last_inconclusive
                 .map(|r| format!("\nthe last inconclusive draw:\n{r}"))
                 .unwrap_or_default();
             panic!(
-                "\ngradcheck INCONCLUSIVE: {}: {} of {} could not be judged ({reason}); {} \
-                 passed. {reproduce}{last}",
+                "\ngradcheck INCONCLUSIVE: {}: {} of {} could not be judged, more than the {} \
+                 the test asks for; {} passed. {reproduce}{last}",
                 spec.function,
                 t.inconclusive,
                 plural(t.inconclusive + t.passed, "draw"),
+                cases,
                 t.passed
             );
         }

@@ -4,7 +4,7 @@ use gradcheck::gradcheck;
 
 /// Mean squared error of a linear model y ≈ X w.
 #[gradcheck(dim = 3, data(x = sample_x(), y = vec![1.0, -0.5, 2.0, 0.25]))]
-fn mse(w: &[f64], x: &Vec<[f64; 3]>, y: &Vec<f64>) -> (f64, Vec<f64>) {
+fn mse(w: &[f64], x: &[[f64; 3]], y: &[f64]) -> (f64, Vec<f64>) {
     let m = y.len() as f64;
     let mut j = 0.0;
     let mut grad = vec![0.0; 3];

@@ -324,10 +324,50 @@
 ///   that it is unused; keep such functions in a `#[cfg(test)]` module or
 ///   under `tests/`.
 pub use gradcheck_macros::gradcheck;
+
+/// Derives [`Params`](trait@Params) and [`Gradient`] for a struct of
+/// tensors, so that a layer's parameters (and its gradients) are one value
+/// whose entries reports name by field: `dense.weights[1, 0]`.
+///
+/// Every field must be a parameter container of the same scalar type
+/// (`[f64; N]`, `Vec<f64>`, any ndarray `Array`, a `Vec` of arrays, or
+/// another struct that derives `Params`). A field marked
+/// `#[gradcheck(skip)]` (a stride, a flag) is left out and kept as is. The
+/// struct must be `Clone`. `#[gradcheck(crate = path)]` on the struct names
+/// a renamed crate.
+///
+/// ```
+/// use gradcheck::ndarray::{array, Array1, Array2, Axis};
+/// use gradcheck::{check, Config, Params, Verdict};
+///
+/// #[derive(Clone, Debug, Params)]
+/// struct Dense {
+///     weights: Array2<f64>,
+///     bias: Array1<f64>,
+///     #[gradcheck(skip)]
+///     relu: bool,
+/// }
+///
+/// // J = ½‖W x + b‖² for a fixed input x; ∇W = (Wx + b) xᵀ, ∇b = Wx + b.
+/// let x = array![1.0, -2.0, 0.5];
+/// let cost = |p: &Dense| {
+///     let y = p.weights.dot(&x) + &p.bias;
+///     let outer = y.view().insert_axis(Axis(1)).dot(&x.view().insert_axis(Axis(0)));
+///     let wrong_bias = &y * 2.0; // a planted bug
+///     (0.5 * y.dot(&y), Dense { weights: outer, bias: wrong_bias, relu: false })
+/// };
+/// let p = Dense { weights: array![[0.1, -0.2, 0.3], [0.05, 0.1, -0.1]], bias: array![0.01, -0.02], relu: false };
+/// let report = check(&p, cost, &Config::new().param("dense"));
+/// assert_eq!(report.verdict, Verdict::Fail);
+/// let text = report.to_string();
+/// assert!(text.contains("dense.bias[0]") && text.contains("dense.bias[1]"), "{text}");
+/// assert!(text.contains("confined to dense.bias"), "{text}");
+/// ```
+pub use gradcheck_macros::Params;
 pub use gradcheck_runtime::{
-    check, check_split, compare, difference, init, params, report, runner, self_test, selftest,
-    sweep, Component, Config, Gradient, Init, Layout, Params, Problem, Report, Scalar, Shape,
-    Status, Verdict,
+    check, check_hvp, check_layer, check_split, compare, difference, init, layer, params, report,
+    runner, self_test, selftest, sweep, Component, Config, Gradient, Init, Layer, LayerConfig,
+    LayerReport, Layout, Params, Problem, Report, Scalar, Shape, Status, Verdict,
 };
 pub use ndarray;
 /// The property-testing crate behind the draws, for writing data strategies

@@ -8,6 +8,7 @@
 //! code.
 
 mod attr;
+mod derive;
 mod errors;
 mod expand;
 mod sig;
@@ -22,4 +23,11 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn gradcheck(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into()).into()
+}
+
+// Documented on its re-export in the `gradcheck` crate.
+#[allow(missing_docs)]
+#[proc_macro_derive(Params, attributes(gradcheck))]
+pub fn derive_params(item: TokenStream) -> TokenStream {
+    derive::derive_params(item.into()).into()
 }

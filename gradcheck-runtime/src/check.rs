@@ -397,7 +397,7 @@ where
         );
     }
     let got = gradient.grad_layout();
-    if got != layout {
+    if !got.same_shapes(&layout) {
         let problem = Problem::GradientShape {
             expected: layout,
             got,

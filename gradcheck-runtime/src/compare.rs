@@ -117,7 +117,7 @@ pub fn diagnose(
             let name = layout.block_name(k, base, names);
             if n_bad > 0 {
                 wrong.push(format!("{name} ({n_bad} of {})", range.len()));
-            } else {
+            } else if !range.is_empty() {
                 right.push(name);
             }
         }
@@ -132,9 +132,9 @@ pub fn diagnose(
     lines
 }
 
-/// A sentence when every disagreeing entry of the matrices lies in one
-/// column (a bias column regularized, or a column of the wrong input) while
-/// the matrices have more columns.
+/// A sentence when the disagreeing entries of two or more matrices all lie
+/// in one column (a bias column regularized, or a column of the wrong input)
+/// while the matrices have more columns.
 fn same_column(bad: &[&Component], layout: &Layout) -> Option<String> {
     let mut column = None;
     let mut widest = 0;
@@ -153,7 +153,9 @@ fn same_column(bad: &[&Component], layout: &Layout) -> Option<String> {
         }
     }
     let col = column?;
-    (bad.len() >= 2 && widest > 1).then(|| {
+    let mut blocks: Vec<usize> = bad.iter().map(|c| layout.locate(c.index).0).collect();
+    blocks.dedup();
+    (blocks.len() >= 2 && widest > 1).then(|| {
         format!(
             "every disagreeing entry is in column {col} of its matrix{}",
             if col == 0 {

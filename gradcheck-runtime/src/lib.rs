@@ -25,6 +25,7 @@ pub mod check;
 pub mod compare;
 pub mod difference;
 pub mod init;
+pub mod layer;
 pub mod params;
 pub mod report;
 pub mod runner;
@@ -34,6 +35,7 @@ pub mod sweep;
 
 pub use check::{check, check_split, Config};
 pub use init::Init;
+pub use layer::{check_hvp, check_layer, Layer, LayerConfig, LayerReport};
 pub use params::{Draw, Gradient, Layout, Params, Shape};
 pub use report::{Component, Problem, Report, Status, Verdict};
 pub use scalar::Scalar;

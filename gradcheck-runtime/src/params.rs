@@ -33,38 +33,85 @@ impl Block {
 
 /// How a container's scalars are split into tensors, and how entries are named.
 ///
+/// Each block (tensor) carries a label that is appended to the parameters'
+/// name: empty for a single tensor (`theta[3]`), `[k]` for the k-th tensor
+/// of a list (`theta[2][4, 0]`), `.field` for a field of a struct that
+/// derives `Params` (`dense.weights[3, 7]`).
+///
 /// ```
 /// use gradcheck_runtime::Layout;
 ///
-/// let layout = Layout::new(vec![vec![2, 3], vec![3]]);
+/// let layout = Layout::list(vec![vec![2, 3], vec![3]]);
 /// assert_eq!(layout.len(), 9);
 /// assert_eq!(layout.name(4, "theta", &[]), "theta[0][1, 1]");
 /// assert_eq!(layout.name(7, "theta", &["W", "b"]), "b[1]");
 /// assert_eq!(layout.to_string(), "[(2, 3), (3)]");
+///
+/// let dense = Layout::labeled(vec![(".weights".into(), vec![3, 4]), (".bias".into(), vec![4])]);
+/// assert_eq!(dense.name(13, "dense", &[]), "dense.bias[1]");
+/// assert_eq!(dense.to_string(), "{.weights: (3, 4), .bias: (4)}");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     blocks: Vec<Block>,
-    /// Whether the container is a list of tensors (even of one).
-    list: bool,
+    /// The label of each block, appended to the parameters' name.
+    labels: Vec<String>,
+    /// How the layout prints: one tensor, a list, or named fields.
+    kind: Kind,
     /// Offset of each block's first scalar, plus the total at the end.
     offsets: Vec<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Single,
+    List,
+    Fields,
 }
 
 impl Layout {
     /// A layout of tensors of the given shapes, in order; a list of several
     /// tensors when there is more than one shape.
     pub fn new(shapes: Vec<Vec<usize>>) -> Self {
-        let list = shapes.len() != 1;
-        Layout::build(shapes, list)
+        if shapes.len() == 1 {
+            let labels = vec![String::new()];
+            Layout::build(shapes, labels, Kind::Single)
+        } else {
+            Layout::list(shapes)
+        }
     }
 
     /// A layout of a list of tensors, even of one (`Vec<Array2<f64>>`).
     pub fn list(shapes: Vec<Vec<usize>>) -> Self {
-        Layout::build(shapes, true)
+        let labels = (0..shapes.len()).map(|k| format!("[{k}]")).collect();
+        Layout::build(shapes, labels, Kind::List)
     }
 
-    fn build(shapes: Vec<Vec<usize>>, list: bool) -> Self {
+    /// A layout of named tensors: each label (such as `.weights`) is
+    /// appended to the parameters' name.
+    pub fn labeled(blocks: Vec<(String, Vec<usize>)>) -> Self {
+        let (labels, shapes) = blocks.into_iter().unzip();
+        Layout::build(shapes, labels, Kind::Fields)
+    }
+
+    /// The layouts of several parts one after another, each part's labels
+    /// prefixed with its own (`.weights` + `[0]` gives `.weights[0]`).
+    pub fn concat(parts: Vec<(String, Layout)>) -> Self {
+        let mut blocks = Vec::new();
+        for (prefix, part) in parts {
+            for (label, block) in part.labels.iter().zip(part.blocks) {
+                blocks.push((format!("{prefix}{label}"), block.shape));
+            }
+        }
+        Layout::labeled(blocks)
+    }
+
+    /// A layout of one flat vector of `n` scalars.
+    pub fn vector(n: usize) -> Self {
+        Layout::new(vec![vec![n]])
+    }
+
+    fn build(shapes: Vec<Vec<usize>>, labels: Vec<String>, kind: Kind) -> Self {
         let blocks: Vec<Block> = shapes.into_iter().map(|shape| Block { shape }).collect();
         let mut offsets = Vec::with_capacity(blocks.len() + 1);
         let mut total = 0;
@@ -75,19 +122,26 @@ impl Layout {
         }
         Layout {
             blocks,
-            list,
+            labels,
+            kind,
             offsets,
         }
-    }
-
-    /// A layout of one flat vector of `n` scalars.
-    pub fn vector(n: usize) -> Self {
-        Layout::new(vec![vec![n]])
     }
 
     /// The blocks, in order.
     pub fn blocks(&self) -> &[Block] {
         &self.blocks
+    }
+
+    /// The label of each block (see [`Layout`]).
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Whether two layouts have the same tensors of the same shapes, in the
+    /// same order, whatever their labels.
+    pub fn same_shapes(&self, other: &Layout) -> bool {
+        self.blocks == other.blocks
     }
 
     /// Total number of scalars.
@@ -111,18 +165,29 @@ impl Layout {
         self.offsets[k]..self.offsets[k + 1]
     }
 
-    /// The name of block `k`: `names[k]` if given, else `base` for a single
-    /// block or `base[k]` for several.
+    /// The name of block `k`: `names[k]` if given, else the block's label,
+    /// after `base` when the label is a suffix (`[2]`, `.weights`).
     pub fn block_name(&self, k: usize, base: &str, names: &[&str]) -> String {
         match names.get(k) {
             Some(name) => (*name).to_string(),
-            None if self.blocks.len() == 1 => base.to_string(),
-            None => format!("{base}[{k}]"),
+            None => {
+                // A label is a suffix of the base name (`""`, `[2]`,
+                // `.weights`) or a whole name of its own (`x`, `W.bias`).
+                let label = &self.labels[k];
+                let suffix = label.is_empty() || label.starts_with(['.', '[']);
+                if !suffix {
+                    label.clone()
+                } else if base.is_empty() {
+                    label.trim_start_matches('.').to_string()
+                } else {
+                    format!("{base}{label}")
+                }
+            }
         }
     }
 
-    /// The name of flat index `i`, such as `theta[3]`, `W[4, 0]` or
-    /// `theta[2][4, 0]`.
+    /// The name of flat index `i`, such as `theta[3]`, `W[4, 0]`,
+    /// `theta[2][4, 0]` or `dense.weights[3, 7]`.
     pub fn name(&self, i: usize, base: &str, names: &[&str]) -> String {
         let (k, local) = self.locate(i);
         let mut name = self.block_name(k, base, names);
@@ -144,11 +209,20 @@ impl fmt::Display for Layout {
             let parts: Vec<String> = b.shape.iter().map(|x| x.to_string()).collect();
             format!("({})", parts.join(", "))
         };
-        match self.blocks.as_slice() {
-            [one] if !self.list => write!(f, "{}", shape(one)),
-            many => {
-                let parts: Vec<String> = many.iter().map(shape).collect();
+        match self.kind {
+            Kind::Single => write!(f, "{}", shape(&self.blocks[0])),
+            Kind::List => {
+                let parts: Vec<String> = self.blocks.iter().map(shape).collect();
                 write!(f, "[{}]", parts.join(", "))
+            }
+            Kind::Fields => {
+                let parts: Vec<String> = self
+                    .labels
+                    .iter()
+                    .zip(&self.blocks)
+                    .map(|(l, b)| format!("{l}: {}", shape(b)))
+                    .collect();
+                write!(f, "{{{}}}", parts.join(", "))
             }
         }
     }
@@ -222,6 +296,10 @@ pub trait Params: Clone {
 
     /// The container's blocks and shapes.
     fn layout(&self) -> Layout;
+    /// Number of scalars (the default asks the layout).
+    fn flat_len(&self) -> usize {
+        self.layout().len()
+    }
     /// Entry `i` in logical order.
     fn get_flat(&self, i: usize) -> Self::Scalar;
     /// Overwrites entry `i` in logical order.
@@ -281,6 +359,10 @@ impl fmt::Display for Shape {
 impl<S: Scalar, const N: usize> Params for [S; N] {
     type Scalar = S;
 
+    fn flat_len(&self) -> usize {
+        N
+    }
+
     fn layout(&self) -> Layout {
         Layout::vector(N)
     }
@@ -327,6 +409,10 @@ impl<S: Scalar, const N: usize> Draw for [S; N] {
 
 impl<S: Scalar> Params for Vec<S> {
     type Scalar = S;
+
+    fn flat_len(&self) -> usize {
+        self.len()
+    }
 
     fn layout(&self) -> Layout {
         Layout::vector(self.len())
@@ -397,6 +483,10 @@ fn array_from<S: Scalar, D: Dimension>(shape: &[usize], values: Vec<S>) -> Array
 
 impl<S: Scalar, D: Dimension> Params for Array<S, D> {
     type Scalar = S;
+
+    fn flat_len(&self) -> usize {
+        self.len()
+    }
 
     fn layout(&self) -> Layout {
         Layout::new(vec![self.shape().to_vec()])
@@ -475,6 +565,70 @@ impl<S: Scalar, D: Dimension> Params for Vec<Array<S, D>> {
 
     fn to_standard(&self) -> Self {
         self.iter().map(Params::to_standard).collect()
+    }
+}
+
+/// A pair of containers, such as a layer's input and its parameters; its
+/// blocks are labelled `.0…` and `.1…`.
+impl<A, B> Params for (A, B)
+where
+    A: Params,
+    B: Params<Scalar = A::Scalar>,
+{
+    type Scalar = A::Scalar;
+
+    fn layout(&self) -> Layout {
+        Layout::concat(vec![
+            (".0".into(), self.0.layout()),
+            (".1".into(), self.1.layout()),
+        ])
+    }
+
+    fn flat_len(&self) -> usize {
+        self.0.flat_len() + self.1.flat_len()
+    }
+
+    fn get_flat(&self, i: usize) -> A::Scalar {
+        let n = self.0.flat_len();
+        if i < n {
+            self.0.get_flat(i)
+        } else {
+            self.1.get_flat(i - n)
+        }
+    }
+
+    fn set_flat(&mut self, i: usize, value: A::Scalar) {
+        let n = self.0.flat_len();
+        if i < n {
+            self.0.set_flat(i, value)
+        } else {
+            self.1.set_flat(i - n, value)
+        }
+    }
+
+    fn to_standard(&self) -> Self {
+        (self.0.to_standard(), self.1.to_standard())
+    }
+}
+
+impl<A, B> Gradient for (A, B)
+where
+    A: Gradient,
+    B: Gradient<Scalar = A::Scalar>,
+{
+    type Scalar = A::Scalar;
+
+    fn grad_layout(&self) -> Layout {
+        Layout::concat(vec![
+            (".0".into(), self.0.grad_layout()),
+            (".1".into(), self.1.grad_layout()),
+        ])
+    }
+
+    fn to_f64_vec(&self) -> Vec<f64> {
+        let mut v = self.0.to_f64_vec();
+        v.extend(self.1.to_f64_vec());
+        v
     }
 }
 

@@ -236,7 +236,7 @@ where
     if !f0.to_f64().is_finite() {
         return Err(Problem::NonFiniteCost { value: f0.to_f64() });
     }
-    if gradient.grad_layout() != layout {
+    if !gradient.grad_layout().same_shapes(&layout) {
         return Err(Problem::GradientShape {
             expected: layout,
             got: gradient.grad_layout(),

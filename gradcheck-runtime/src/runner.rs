@@ -27,7 +27,8 @@ use proptest::test_runner::{
 
 use crate::check::{check, check_split, Config};
 use crate::init::{params_strategy, Init};
-use crate::params::{describe, Draw, Gradient, Shape};
+use crate::layer::{check_layer, Layer, LayerConfig, LayerReport};
+use crate::params::{describe, Draw, Gradient, Params, Shape};
 use crate::report::{Problem, Report, Verdict};
 use crate::scalar::Scalar;
 use crate::sweep::{sweep, Sweep, DEFAULT_STEPS};
@@ -114,11 +115,20 @@ where
     D: Debug,
     F: Fn(&P, &D) -> (P::Scalar, G),
 {
-    drive(
+    let config = spec.config();
+    let strategy = (drawn_params::<P>(&spec), data);
+    drive::<P::Scalar, _, _>(
         &spec,
-        data,
-        |p: &P, d: &D, config: &Config| check(p, |t: &P| cost(t, d), config),
-        |p: &P, d: &D, config: &Config| sweep(p, |t: &P| cost(t, d), &DEFAULT_STEPS, config),
+        &strategy,
+        |runner| {
+            if spec.sweep {
+                sweep_first_draw(&spec, runner, &strategy, |(p, d)| {
+                    sweep(p, |t: &P| cost(t, d), &DEFAULT_STEPS, &config)
+                });
+            }
+        },
+        |(p, d)| check(p, |t: &P| cost(t, d), &config),
+        |(p, d)| input_lines(&spec, p, d),
     );
 }
 
@@ -133,46 +143,203 @@ where
     C: Fn(&P, &D) -> P::Scalar,
     GF: Fn(&P, &D) -> G,
 {
-    drive(
+    let config = spec.config();
+    let strategy = (drawn_params::<P>(&spec), data);
+    drive::<P::Scalar, _, _>(
         &spec,
-        data,
-        |p: &P, d: &D, config: &Config| {
-            check_split(p, |t: &P| cost(t, d), |t: &P| grad(t, d), config)
+        &strategy,
+        |runner| {
+            if spec.sweep {
+                sweep_first_draw(&spec, runner, &strategy, |(p, d)| {
+                    sweep(p, |t: &P| (cost(t, d), grad(t, d)), &DEFAULT_STEPS, &config)
+                });
+            }
         },
-        |p: &P, d: &D, config: &Config| {
-            sweep(p, |t: &P| (cost(t, d), grad(t, d)), &DEFAULT_STEPS, config)
+        |(p, d)| check_split(p, |t: &P| cost(t, d), |t: &P| grad(t, d), &config),
+        |(p, d)| input_lines(&spec, p, d),
+    );
+}
+
+/// Runs the check of a layer's backward pass (see
+/// [`check_layer`](crate::layer::check_layer)) over inputs and parameters
+/// drawn in the shapes of `input` and `params` (their values are not used),
+/// each entry from `spec.init`; panics with the report when a product is
+/// wrong. `spec.param` names the parameters, and the input is `x`.
+///
+/// ```
+/// use gradcheck_runtime::layer::Layer;
+/// use gradcheck_runtime::runner::{run_layer, Spec};
+/// use ndarray::{Array1, Array2};
+///
+/// /// y = tanh(W x)
+/// struct Dense;
+///
+/// impl Layer for Dense {
+///     type Input = Array1<f64>;
+///     type Params = Array2<f64>;
+///     type Output = Array1<f64>;
+///
+///     fn forward(&self, x: &Array1<f64>, w: &Array2<f64>) -> Array1<f64> {
+///         w.dot(x).mapv(f64::tanh)
+///     }
+///
+///     fn backward(&self, x: &Array1<f64>, w: &Array2<f64>, dy: &Array1<f64>) -> (Array1<f64>, Array2<f64>) {
+///         let dz = dy * &w.dot(x).mapv(|z| 1.0 - z.tanh().powi(2));
+///         let dw = dz.view().insert_axis(ndarray::Axis(1)).dot(&x.view().insert_axis(ndarray::Axis(0)));
+///         (w.t().dot(&dz), dw)
+///     }
+/// }
+///
+/// let spec = Spec { cases: 8, ..Spec::new("dense", "W") };
+/// run_layer(spec, Dense, Array1::zeros(3), Array2::zeros((2, 3)));
+/// ```
+pub fn run_layer<L>(spec: Spec, layer: L, input: L::Input, params: L::Params)
+where
+    L: Layer,
+    L::Input: Debug,
+    L::Params: Debug,
+{
+    let config = LayerConfig {
+        check: spec.config(),
+        ..LayerConfig::new()
+    };
+    let strategy = (like(input, spec.init), like(params, spec.init));
+    drive::<<L::Input as Params>::Scalar, _, _>(
+        &spec,
+        &strategy,
+        |_| {},
+        |(x, p)| check_layer(&layer, x, p, &config),
+        |(x, p)| {
+            vec![
+                format!(
+                    "minimal failing input after shrinking: {}",
+                    clip(&describe(x, "x", &[]))
+                ),
+                format!(
+                    "and parameters: {}",
+                    clip(&describe(p, spec.param, spec.names))
+                ),
+            ]
         },
     );
 }
 
-/// What the draws have shown so far.
-#[derive(Default)]
-struct Tally {
-    passed: u32,
-    inconclusive: u32,
-    worst: f64,
-    evaluations: usize,
-    last_inconclusive: Option<Report>,
+/// A strategy drawing containers shaped like `prototype`, each entry from
+/// `init` (per tensor, for fan-based distributions).
+pub fn like<P: Params + Debug>(prototype: P, init: Init) -> impl Strategy<Value = P> + Clone {
+    let layout = prototype.layout();
+    let entries: Vec<_> = layout
+        .blocks()
+        .iter()
+        .flat_map(|b| std::iter::repeat_n(init.entry_strategy::<P::Scalar>(b), b.len()))
+        .collect();
+    entries.prop_map(move |values| {
+        let mut p = prototype.clone();
+        for (i, v) in values.into_iter().enumerate() {
+            p.set_flat(i, v);
+        }
+        p
+    })
 }
 
-fn drive<P, D, DS>(
-    spec: &Spec,
-    data: DS,
-    check_one: impl Fn(&P, &D, &Config) -> Report,
-    sweep_one: impl Fn(&P, &D, &Config) -> Result<Sweep, Problem>,
-) where
-    P: Draw + Debug,
-    DS: Strategy<Value = D>,
-    D: Debug,
-{
-    let config = spec.config();
-    let strategy = match params_strategy::<P>(&spec.shape, spec.init) {
+/// The parameters' strategy for the attribute's shape, or a panic that
+/// says why the shape does not fit.
+fn drawn_params<P: Draw + Debug>(spec: &Spec) -> impl Strategy<Value = P> + Clone {
+    match params_strategy::<P>(&spec.shape, spec.init) {
         Ok(s) => s,
         Err(message) => panic!(
             "gradcheck {}: the parameters `{}` cannot be drawn: {message}",
             spec.function, spec.param
         ),
-    };
+    }
+}
+
+/// The lines that show a shrunk failing input.
+fn input_lines<P: Params, D: Debug>(spec: &Spec, p: &P, d: &D) -> Vec<String> {
+    let mut lines = vec![format!(
+        "minimal failing input after shrinking: {}",
+        clip(&describe(p, spec.param, spec.names))
+    )];
+    let data = format!("{d:?}");
+    if data != "()" {
+        lines.push(format!("data drawn: {}", clip(&data)));
+    }
+    lines
+}
+
+/// What the driver needs of a check's outcome.
+trait Outcome: std::fmt::Display {
+    fn verdict(&self) -> Verdict;
+    fn summary(&self) -> String;
+    fn relative_difference(&self) -> f64;
+    fn evaluations(&self) -> usize;
+}
+
+impl Outcome for Report {
+    fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+
+    fn summary(&self) -> String {
+        Report::summary(self)
+    }
+
+    fn relative_difference(&self) -> f64 {
+        self.relative_difference
+    }
+
+    fn evaluations(&self) -> usize {
+        self.evaluations
+    }
+}
+
+impl Outcome for LayerReport {
+    fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+
+    fn summary(&self) -> String {
+        let worst = self.parts.iter().find(|(_, r)| r.verdict == self.verdict);
+        match worst {
+            Some((what, r)) => format!("{what}: {}", r.summary()),
+            None => format!("gradcheck {}", self.verdict),
+        }
+    }
+
+    fn relative_difference(&self) -> f64 {
+        self.parts
+            .iter()
+            .map(|(_, r)| r.relative_difference)
+            .fold(0.0, f64::max)
+    }
+
+    fn evaluations(&self) -> usize {
+        self.parts.iter().map(|(_, r)| r.evaluations).sum()
+    }
+}
+
+/// What the draws have shown so far.
+struct Tally<O> {
+    passed: u32,
+    inconclusive: u32,
+    worst: f64,
+    evaluations: usize,
+    last_inconclusive: Option<O>,
+}
+
+/// Draws from `strategy`, checks each draw, shrinks a failure and panics
+/// with its report; `prelude` runs first with the seeded runner.
+fn drive<S, ST, O>(
+    spec: &Spec,
+    strategy: &ST,
+    prelude: impl FnOnce(&mut TestRunner),
+    check_one: impl Fn(&ST::Value) -> O,
+    input_lines: impl Fn(&ST::Value) -> Vec<String>,
+) where
+    S: Scalar,
+    ST: Strategy,
+    O: Outcome,
+{
     let seed = seed();
     let cases = cases(spec.cases);
     let proptest_config = ProptestConfig {
@@ -188,37 +355,34 @@ fn drive<P, D, DS>(
         proptest_config,
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed)),
     );
+    prelude(&mut runner);
 
-    if spec.sweep {
-        sweep_first_draw(
-            spec,
-            &mut runner,
-            &(strategy.clone(), &data),
-            &config,
-            &sweep_one,
-        );
-    }
-
-    let tally = RefCell::new(Tally::default());
-    let result = runner.run(&(strategy, data), |(p, d)| {
-        let report = check_one(&p, &d, &config);
+    let tally = RefCell::new(Tally {
+        passed: 0,
+        inconclusive: 0,
+        worst: 0.0,
+        evaluations: 0,
+        last_inconclusive: None,
+    });
+    let result = runner.run(strategy, |value| {
+        let outcome = check_one(&value);
         let mut t = tally.borrow_mut();
-        t.evaluations += report.evaluations;
-        match report.verdict {
+        t.evaluations += outcome.evaluations();
+        match outcome.verdict() {
             Verdict::Pass => {
                 t.passed += 1;
-                if report.relative_difference.is_finite() {
-                    t.worst = t.worst.max(report.relative_difference);
+                if outcome.relative_difference().is_finite() {
+                    t.worst = t.worst.max(outcome.relative_difference());
                 }
                 Ok(())
             }
             Verdict::Inconclusive => {
                 t.inconclusive += 1;
-                let summary = report.summary();
-                t.last_inconclusive = Some(report);
+                let summary = outcome.summary();
+                t.last_inconclusive = Some(outcome);
                 Err(TestCaseError::reject(summary))
             }
-            Verdict::Fail => Err(TestCaseError::fail(report.summary())),
+            Verdict::Fail => Err(TestCaseError::fail(outcome.summary())),
         }
     });
 
@@ -234,25 +398,18 @@ fn drive<P, D, DS>(
             spec.function,
             plural(t.passed, "draw"),
             t.worst,
-            spec.tol.unwrap_or(<P::Scalar as Scalar>::DEFAULT_TOL),
+            spec.tol.unwrap_or(S::DEFAULT_TOL),
             plural(t.inconclusive, "draw"),
             t.evaluations
         ),
-        Err(TestError::Fail(_, (p, d))) => {
-            let mut report = check_one(&p, &d, &config);
-            report.context.push(format!(
-                "minimal failing input after shrinking: {}",
-                clip(&describe(&p, spec.param, spec.names))
-            ));
-            let data = format!("{d:?}");
-            if data != "()" {
-                report.context.push(format!("data drawn: {}", clip(&data)));
-            }
-            report.context.push(format!(
+        Err(TestError::Fail(_, value)) => {
+            let outcome = check_one(&value);
+            let mut lines = input_lines(&value);
+            lines.push(format!(
                 "{} passed before this failure; {reproduce}",
                 plural(t.passed, "draw")
             ));
-            panic!("\n{report}");
+            panic!("\n{outcome}  {}", lines.join("\n  "));
         }
         Err(TestError::Abort(_)) => {
             let last = t
@@ -273,16 +430,13 @@ fn drive<P, D, DS>(
 }
 
 /// Runs the step sweep at one draw, prints it and writes its plot.
-fn sweep_first_draw<P, D, S>(
+fn sweep_first_draw<ST: Strategy>(
     spec: &Spec,
     runner: &mut TestRunner,
-    strategy: &S,
-    config: &Config,
-    sweep_one: impl Fn(&P, &D, &Config) -> Result<Sweep, Problem>,
-) where
-    S: Strategy<Value = (P, D)>,
-{
-    let (p, d) = match strategy.new_tree(runner) {
+    strategy: &ST,
+    sweep_one: impl Fn(&ST::Value) -> Result<Sweep, Problem>,
+) {
+    let value = match strategy.new_tree(runner) {
         Ok(tree) => tree.current(),
         Err(reason) => {
             println!(
@@ -292,7 +446,7 @@ fn sweep_first_draw<P, D, S>(
             return;
         }
     };
-    match sweep_one(&p, &d, config) {
+    match sweep_one(&value) {
         Ok(s) => {
             println!("{s}");
             let dir = std::env::var_os("CARGO_TARGET_DIR")

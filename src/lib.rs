@@ -378,8 +378,9 @@ pub use proptest;
 #[doc(hidden)]
 pub mod __private {
     pub use gradcheck_runtime::init::Init;
+    pub use gradcheck_runtime::layer::fn_layer;
     pub use gradcheck_runtime::params::Shape;
-    pub use gradcheck_runtime::runner::{run, run_split, Spec};
+    pub use gradcheck_runtime::runner::{run, run_layer, run_split, shaped, Spec};
     pub use proptest;
     pub use proptest::strategy::Just;
 }

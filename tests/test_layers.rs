@@ -4,7 +4,7 @@
 
 use gradcheck::layer::{check_hvp, check_layer, Layer, LayerConfig};
 use gradcheck::ndarray::{array, Array1, Array2, Axis};
-use gradcheck::{check, Config, Params, Verdict};
+use gradcheck::{check, gradcheck, Config, Params, Verdict};
 
 fn config(label: &str) -> LayerConfig {
     LayerConfig::new().label(label)
@@ -469,4 +469,68 @@ fn hessian_vector_products_of_logistic_regression() {
     let report = check_hvp(&w, grad, forgets_m, &Config::new(), 1);
     assert_eq!(report.verdict, Verdict::Fail, "{report}");
     assert!(report.to_string().contains("4.0000x"), "{report}");
+}
+
+// The attribute's layer forms.
+
+/// On a function that returns a layer: inputs and parameters are drawn in
+/// the shapes given (`input` as a shape, `params` as a value to copy).
+#[gradcheck(
+    layer,
+    input = (4, 2),
+    params = Affine { gamma: Array1::ones(2), beta: Array1::zeros(2) },
+    init = uniform(1.0),
+    cases = 8
+)]
+fn batch_norm() -> BatchNorm {
+    BatchNorm {
+        forget_gamma: false,
+    }
+}
+
+#[gradcheck(
+    layer,
+    input = (4, 2),
+    params = Affine { gamma: Array1::ones(2), beta: Array1::zeros(2) },
+    init = uniform(1.0),
+    cases = 8
+)]
+#[should_panic(expected = "confined to x")]
+fn batch_norm_forgetting_gamma() -> BatchNorm {
+    BatchNorm { forget_gamma: true }
+}
+
+/// On a forward function, with its backward function named.
+#[gradcheck(backward = dense_backward, input = (3,), params = (2, 3), cases = 16)]
+fn dense(x: &Array1<f64>, w: &Array2<f64>) -> Array1<f64> {
+    w.dot(x).mapv(f64::tanh)
+}
+
+fn dense_backward(
+    x: &Array1<f64>,
+    w: &Array2<f64>,
+    dy: &Array1<f64>,
+) -> (Array1<f64>, Array2<f64>) {
+    let dz = dy * &w.dot(x).mapv(|z| 1.0 - z.tanh().powi(2));
+    let dw = dz
+        .view()
+        .insert_axis(Axis(1))
+        .dot(&x.view().insert_axis(Axis(0)));
+    (w.t().dot(&dz), dw)
+}
+
+#[gradcheck(backward = dense_backward_transposed, input = (3,), params = (3, 3), cases = 16)]
+#[should_panic(expected = "confined to w")]
+fn dense_square(x: &Array1<f64>, w: &Array2<f64>) -> Array1<f64> {
+    dense(x, w)
+}
+
+/// The weight gradient transposed: x dzᵀ instead of dz xᵀ.
+fn dense_backward_transposed(
+    x: &Array1<f64>,
+    w: &Array2<f64>,
+    dy: &Array1<f64>,
+) -> (Array1<f64>, Array2<f64>) {
+    let (dx, dw) = dense_backward(x, w, dy);
+    (dx, dw.t().to_owned())
 }

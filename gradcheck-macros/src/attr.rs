@@ -25,6 +25,10 @@ pub const ARGUMENTS: &[(&str, &str)] = &[
     ("cases", "cases = 64"),
     ("init", "init = uniform(0.12)"),
     ("sweep", "sweep"),
+    ("layer", "layer"),
+    ("backward", "backward = dense_backward"),
+    ("input", "input = (4, 3)"),
+    ("params", "params = (2, 3)"),
     ("data", "data(x = ..., lambda in ...)"),
     ("crate", "crate = ::gradcheck"),
 ];
@@ -43,6 +47,10 @@ pub struct Args {
     pub cases: Option<Arg<Int>>,
     pub init: Option<Arg<InitArg>>,
     pub sweep: Option<Arg<bool>>,
+    pub layer: Option<Arg<bool>>,
+    pub backward: Option<Arg<ExprPath>>,
+    pub input: Option<Arg<Prototype>>,
+    pub params: Option<Arg<Prototype>>,
     pub data: Option<Arg<Data>>,
     pub krate: Option<Arg<Path>>,
 }
@@ -61,12 +69,14 @@ pub struct Number {
 }
 
 /// An integer literal, possibly negated.
+#[derive(Clone)]
 pub struct Int {
     pub value: i128,
     pub tokens: TokenStream,
 }
 
 /// `(3, 4)` or `[3, 4]`.
+#[derive(Clone)]
 pub struct ShapeLit {
     pub dims: Vec<Int>,
     pub tokens: TokenStream,
@@ -94,6 +104,14 @@ pub enum InitArg {
     Constant(Expr),
     /// Any other expression, used as is; it must evaluate to `Init`.
     Custom(Expr),
+}
+
+/// A layer's input or parameters: a shape literal, or a value whose shapes
+/// the drawn values take.
+#[derive(Clone)]
+pub enum Prototype {
+    Shape(ShapeLit),
+    Value(Expr),
 }
 
 /// `data(x = EXPR, lambda in STRATEGY)`. When any entry is bad, the whole
@@ -162,6 +180,10 @@ fn parse_one(input: ParseStream, args: &mut Args, errors: &mut Errors) {
         "grad" => set(&mut args.grad, key, input, errors, grad),
         "init" => set(&mut args.init, key, input, errors, init),
         "sweep" => set(&mut args.sweep, key, input, errors, flag),
+        "layer" => set(&mut args.layer, key, input, errors, flag),
+        "backward" => set(&mut args.backward, key, input, errors, backward),
+        "input" => set(&mut args.input, key, input, errors, prototype),
+        "params" => set(&mut args.params, key, input, errors, prototype),
         "crate" => set(&mut args.krate, key, input, errors, krate),
         "data" => set(&mut args.data, key, input, errors, data),
         _ => {
@@ -406,6 +428,31 @@ fn names(input: ParseStream, key: &Ident) -> syn::Result<NamesLit> {
         names,
         tokens: group.to_token_stream(),
     })
+}
+
+fn backward(input: ParseStream, key: &Ident) -> syn::Result<ExprPath> {
+    eq(input, key)?;
+    input
+        .parse()
+        .map_err(|_| expected(input, key, "the path of the backward function"))
+}
+
+/// `(4, 3)` or `[4, 3]` as a shape; any other expression as a value.
+fn prototype(input: ParseStream, key: &Ident) -> syn::Result<Prototype> {
+    eq(input, key)?;
+    let fork = input.fork();
+    if let Ok(TokenTree::Group(g)) = fork.parse::<TokenTree>() {
+        if is_list(&g) && (fork.is_empty() || fork.peek(Token![,])) {
+            if let Ok(shape) = shape_group(&g) {
+                input.parse::<TokenTree>()?;
+                return Ok(Prototype::Shape(shape));
+            }
+        }
+    }
+    input
+        .parse::<Expr>()
+        .map(Prototype::Value)
+        .map_err(|_| expected(input, key, "a shape or a value of the right shape"))
 }
 
 fn grad(input: ParseStream, key: &Ident) -> syn::Result<ExprPath> {

@@ -30,6 +30,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
 
     let args = attr::parse(args, &mut errors);
+    if args.layer.is_some() || args.backward.is_some() {
+        return crate::layer::expand(&args, func, item, errors);
+    }
     let sig = sig::analyse(&func.sig, &mut errors);
     let plan = valid::check(&args, sig.as_ref(), &mut errors);
     let Some(plan) = plan.filter(|_| errors.is_empty()) else {
@@ -46,7 +49,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Removes `#[ignore]` and `#[should_panic]`, which belong on the test.
-fn take_test_attributes(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
+pub fn take_test_attributes(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
     let (moved, kept) = attrs
         .drain(..)
         .partition(|a| a.path().is_ident("ignore") || a.path().is_ident("should_panic"));
@@ -155,7 +158,7 @@ fn test(plan: &Plan, moved: &[Attribute]) -> TokenStream {
 
 /// The path of the hidden module of the facade; the default path takes the
 /// span `at`, so that errors in a call through it can point at user code.
-fn private_path(plan: &Plan, at: Span) -> TokenStream {
+pub fn private_path(plan: &Plan, at: Span) -> TokenStream {
     match &plan.krate {
         Some(krate) => {
             let krate: TokenStream = krate
@@ -172,7 +175,7 @@ fn private_path(plan: &Plan, at: Span) -> TokenStream {
     }
 }
 
-fn spec(plan: &Plan, private: &TokenStream) -> TokenStream {
+pub fn spec(plan: &Plan, private: &TokenStream) -> TokenStream {
     let dims = |d: &[usize]| {
         let d = d.iter().map(|n| Literal::usize_unsuffixed(*n));
         quote!(&[#(#d),*])
@@ -210,6 +213,7 @@ fn spec(plan: &Plan, private: &TokenStream) -> TokenStream {
     let function = text::unraw(&plan.function);
     let param = text::unraw(&plan.param);
     let sweep = plan.sweep;
+    let input = plan.input_name.as_ref().map(|name| quote!(input: #name,));
     quote! {
         #private::Spec {
             shape: #shape,
@@ -217,6 +221,7 @@ fn spec(plan: &Plan, private: &TokenStream) -> TokenStream {
             init: #init,
             cases: #cases,
             sweep: #sweep,
+            #input
             eps: #eps,
             tol: #tol,
             ..#private::Spec::new(#function, #param)
@@ -374,7 +379,7 @@ mod tests {
             errors("eps = 0, foo = 1, tol = 1e999", item),
             [
                 "unknown argument `foo`; expected one of `eps`, `tol`, `dim`, `shape`, `shapes`, \
-                 `names`, `grad`, `cases`, `init`, `sweep`, `data`, `crate`",
+                 `names`, `grad`, `cases`, `init`, `sweep`, `layer`, `backward`, `input`, `params`, `data`, `crate`",
                 "`eps` must be positive: it is the step of the finite differences, such as \
                  `eps = 1e-4`",
                 "`tol` must be finite, but `1e999` is too large for `f64`",

@@ -11,6 +11,7 @@ mod attr;
 mod derive;
 mod errors;
 mod expand;
+mod layer;
 mod sig;
 mod text;
 mod valid;

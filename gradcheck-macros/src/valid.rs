@@ -35,6 +35,8 @@ pub struct Plan {
     pub data: Vec<Binding>,
     /// Where the function says what it returns.
     pub output_span: Span,
+    /// The name of a layer's input in reports (layer forms only).
+    pub input_name: Option<String>,
 }
 
 /// The size of the drawn parameters.
@@ -56,30 +58,28 @@ pub struct Binding {
 /// Reports every inconsistency; `Some` only when there is none, here or
 /// earlier.
 pub fn check(args: &Args, sig: Option<&Sig>, errors: &mut Errors) -> Option<Plan> {
+    for key in [
+        args.input.as_ref().map(|a| &a.key),
+        args.params.as_ref().map(|a| &a.key),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        errors.at(
+            key,
+            format!(
+                "`{key}` belongs to layer checks: add `layer` (on a function that returns a \
+                 `Layer`) or `backward = path` (on a forward function)"
+            ),
+        );
+    }
     let eps = positive_number(&args.eps, "the step of the finite differences", errors);
     let tol = positive_number(
         &args.tol,
         "the tolerance on the relative difference",
         errors,
     );
-    let cases = args.cases.as_ref().and_then(|arg| {
-        let n = arg.value.as_ref()?;
-        if n.value <= 0 {
-            errors.at(
-                &n.tokens,
-                "`cases` must be positive: it is the number of random draws (omit it for the \
-                 default, 32)",
-            );
-            return None;
-        }
-        match u32::try_from(n.value) {
-            Ok(n) => Some(n),
-            Err(_) => {
-                errors.at(&n.tokens, "`cases` must fit in `u32`");
-                None
-            }
-        }
-    });
+    let cases = cases(args, errors);
     let dim = args.dim.as_ref().and_then(|arg| {
         let n = arg.value.as_ref()?;
         extent(
@@ -149,10 +149,32 @@ pub fn check(args: &Args, sig: Option<&Sig>, errors: &mut Errors) -> Option<Plan
         },
         data: data?,
         output_span: sig.output_span,
+        input_name: None,
     })
 }
 
-fn positive_number(arg: &Option<Arg<Number>>, what: &str, errors: &mut Errors) -> Option<f64> {
+/// The number of draws, when `cases` is given and valid.
+pub fn cases(args: &Args, errors: &mut Errors) -> Option<u32> {
+    let n = args.cases.as_ref()?.value.as_ref()?;
+    if n.value <= 0 {
+        errors.at(
+            &n.tokens,
+            "`cases` must be positive: it is the number of random draws (omit it for the \
+             default, 32)",
+        );
+        return None;
+    }
+    match u32::try_from(n.value) {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.at(&n.tokens, "`cases` must fit in `u32`");
+            None
+        }
+    }
+}
+
+/// `eps` or `tol`, when given and valid.
+pub fn positive_number(arg: &Option<Arg<Number>>, what: &str, errors: &mut Errors) -> Option<f64> {
     let arg = arg.as_ref()?;
     let n = arg.value.as_ref()?;
     let key = &arg.key;
@@ -191,7 +213,7 @@ fn extent(n: &Int, message: &str, errors: &mut Errors) -> Option<usize> {
     }
 }
 
-fn extents(s: &ShapeLit, errors: &mut Errors) -> Option<Vec<usize>> {
+pub fn extents(s: &ShapeLit, errors: &mut Errors) -> Option<Vec<usize>> {
     if s.dims.is_empty() {
         errors.at(
             &s.tokens,

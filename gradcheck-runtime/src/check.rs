@@ -399,8 +399,8 @@ where
     let got = gradient.grad_layout();
     if !got.same_shapes(&layout) {
         let problem = Problem::GradientShape {
-            expected: layout,
-            got,
+            expected: Box::new(layout),
+            got: Box::new(got),
         };
         return stop(report, problem, probe.evaluations);
     }

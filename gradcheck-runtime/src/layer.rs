@@ -17,6 +17,7 @@
 //! perturbed.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -66,6 +67,65 @@ pub trait Layer {
     ) -> Option<Self::Output> {
         let _ = (input, params, input_tangent, params_tangent);
         None
+    }
+}
+
+/// A layer made of a forward function and a backward function, for layers
+/// written as a pair of functions rather than a type.
+///
+/// ```
+/// use gradcheck_runtime::layer::{check_layer, fn_layer, LayerConfig};
+/// use ndarray::{array, Array1};
+///
+/// fn forward(x: &Array1<f64>, w: &Array1<f64>) -> Array1<f64> {
+///     w * &x.mapv(f64::sin)
+/// }
+///
+/// fn backward(x: &Array1<f64>, w: &Array1<f64>, dy: &Array1<f64>) -> (Array1<f64>, Array1<f64>) {
+///     (dy * w * &x.mapv(f64::cos), dy * &x.mapv(f64::sin))
+/// }
+///
+/// let layer = fn_layer(forward, backward);
+/// let report = check_layer(&layer, &array![0.3, -1.0], &array![2.0, 0.5], &LayerConfig::new());
+/// assert!(report.passed(), "{report}");
+/// ```
+pub struct FnLayer<I, P, O, F, B> {
+    forward: F,
+    backward: B,
+    types: PhantomData<fn(&I, &P) -> O>,
+}
+
+/// Pairs a forward and a backward function into a [`Layer`].
+pub fn fn_layer<I, P, O, F, B>(forward: F, backward: B) -> FnLayer<I, P, O, F, B>
+where
+    F: Fn(&I, &P) -> O,
+    B: Fn(&I, &P, &O) -> (I, P),
+{
+    FnLayer {
+        forward,
+        backward,
+        types: PhantomData,
+    }
+}
+
+impl<I, P, O, F, B> Layer for FnLayer<I, P, O, F, B>
+where
+    I: Params + Gradient<Scalar = <I as Params>::Scalar>,
+    P: Params<Scalar = <I as Params>::Scalar> + Gradient<Scalar = <I as Params>::Scalar>,
+    O: Params<Scalar = <I as Params>::Scalar> + Gradient<Scalar = <I as Params>::Scalar>,
+    F: Fn(&I, &P) -> O,
+    B: Fn(&I, &P, &O) -> (I, P),
+{
+    type Input = I;
+    type Params = P;
+    type Output = O;
+
+    fn forward(&self, input: &I, params: &P) -> O {
+        (self.forward)(input, params)
+    }
+
+    fn backward(&self, input: &I, params: &P, cotangent: &O) -> (I, P) {
+        (self.backward)(input, params, cotangent)
     }
 }
 

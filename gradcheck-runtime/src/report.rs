@@ -123,9 +123,9 @@ pub enum Problem {
     /// The gradient's shape differs from the parameters'.
     GradientShape {
         /// The parameters' layout.
-        expected: Layout,
+        expected: Box<Layout>,
         /// The gradient's layout.
-        got: Layout,
+        got: Box<Layout>,
     },
     /// Two evaluations of the cost at the same parameters differed.
     NotDeterministic {

@@ -59,6 +59,8 @@ pub struct Spec {
     pub function: &'static str,
     /// The parameter argument's name.
     pub param: &'static str,
+    /// The input's name, for layer checks.
+    pub input: &'static str,
     /// Names of the parameter tensors (for `shapes`), possibly empty.
     pub names: &'static [&'static str],
     /// Size of the drawn parameters.
@@ -84,6 +86,7 @@ impl Spec {
         Spec {
             function,
             param,
+            input: "x",
             names: &[],
             shape: Shape::FromType,
             init: Init::default(),
@@ -201,6 +204,7 @@ where
 {
     let config = LayerConfig {
         check: spec.config(),
+        input_name: spec.input.to_string(),
         ..LayerConfig::new()
     };
     let strategy = (like(input, spec.init), like(params, spec.init));
@@ -222,6 +226,17 @@ where
             ]
         },
     );
+}
+
+/// A container of the given shape, all zeros: the prototype of a layer's
+/// input or parameters when the attribute gives a shape such as `(4, 3)`.
+///
+/// Panics with a message when the shape does not fit the container type.
+pub fn shaped<P: Draw>(shape: Shape) -> P {
+    match P::layout_for(&shape) {
+        Ok(layout) => P::from_flat(&shape, vec![P::Scalar::from_f64(0.0); layout.len()]),
+        Err(message) => panic!("gradcheck: {message}"),
+    }
 }
 
 /// A strategy drawing containers shaped like `prototype`, each entry from

@@ -238,8 +238,8 @@ where
     }
     if !gradient.grad_layout().same_shapes(&layout) {
         return Err(Problem::GradientShape {
-            expected: layout,
-            got: gradient.grad_layout(),
+            expected: Box::new(layout),
+            got: Box::new(gradient.grad_layout()),
         });
     }
     let analytic = gradient.to_f64_vec();

@@ -118,3 +118,50 @@ fn relu_at_zero_initialization(t: &[f64]) -> (f64, Vec<f64>) {
         t.iter().map(|x| if *x > 0.0 { 1.0 } else { 0.0 }).collect(),
     )
 }
+
+/// At zero initialization the gradient of Σ cᵢθᵢ² vanishes, and so does a
+/// gradient seven times too large: the test refuses to call that a pass.
+#[gradcheck(dim = 3, cases = 4, init = zeros)]
+#[should_panic(expected = "VACUOUS")]
+fn weighted_squares_at_zero_initialization(t: &[f64]) -> (f64, Vec<f64>) {
+    let c = [0.5, 2.0, -1.0];
+    let j = t.iter().zip(c).map(|(x, w)| w * x * x).sum();
+    (j, t.iter().zip(c).map(|(x, w)| 7.0 * 2.0 * w * x).collect())
+}
+
+#[test]
+fn a_cost_constant_up_to_rounding_is_not_called_a_kink() {
+    // Σ (xᵢ − mean(x)) is zero, computed with rounding noise.
+    let cost = |x: &[f64; 6]| {
+        let mean = x.iter().sum::<f64>() / 6.0;
+        (x.iter().map(|v| v - mean).sum::<f64>(), [0.0; 6])
+    };
+    let report = check(&[0.31, -1.7, 2.2, 0.05, 9.4, -3.3], cost, &Config::new());
+    assert_eq!(report.verdict, Verdict::Pass, "{report}");
+    assert!(report.vacuous());
+    assert!(
+        report
+            .to_string()
+            .contains("cannot tell it from a wrong gradient"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_single_odd_ratio_is_not_called_a_scale_error() {
+    let cost = |t: &[f64; 3]| {
+        (
+            t[0].powi(3) + t[1] + t[2],
+            [3.0 * t[0] * t[0] * 1.0028, 1.0, 1.0],
+        )
+    };
+    let report = check(&[0.7, 0.1, 0.2], cost, &Config::new());
+    assert_eq!(report.verdict, Verdict::Fail, "{report}");
+    assert!(!report.to_string().contains("scale error"), "{report}");
+    let doubled = |t: &[f64; 3]| (t[0].powi(3) + t[1] + t[2], [6.0 * t[0] * t[0], 1.0, 1.0]);
+    let report = check(&[0.7, 0.1, 0.2], doubled, &Config::new());
+    assert!(
+        report.to_string().contains("2.0000x the numeric value"),
+        "{report}"
+    );
+}

@@ -519,14 +519,15 @@ where
         }
         let (fwd, bwd) = (s.forward(f0), s.backward(f0));
         let scale = f0.abs().max(s.f_plus.abs()).max(s.f_minus.abs());
-        let noise = 4.0 * ROUND_OFF_ULPS * epsilon * scale / s.central().step;
+        let gap_noise =
+            4.0 * (ROUND_OFF_ULPS * epsilon * scale).max(NOISE_MULTIPLE * noise) / s.central().step;
         let suspicious = matches!(c.status, Status::Disagree | Status::Unresolved);
-        let uneven = (fwd - bwd).abs() > KINK_GAP * (fwd.abs() + bwd.abs()) + noise;
+        let uneven = (fwd - bwd).abs() > KINK_GAP * (fwd.abs() + bwd.abs()) + gap_noise;
         if !(suspicious || uneven) {
             continue;
         }
         let x = probe.theta.get_flat(c.index);
-        match smoothness(|v| probe.value_at(c.index, v), x, f0, &s) {
+        match smoothness(|v| probe.value_at(c.index, v), x, f0, &s, noise) {
             Ok((Smoothness::Smooth, _)) => {}
             Ok((Smoothness::Kink { left, right, error }, _)) => {
                 c.one_sided = Some((left, right));
@@ -668,6 +669,13 @@ where
             "... and {} more entries without a numeric derivative",
             reasons.len() - SHOWN_REASONS
         ));
+    }
+    if report.vacuous() {
+        report.diagnosis.push(
+            "the analytic gradient is exactly zero here, so this check cannot tell it from a \
+             wrong gradient that is also zero here; check at random parameters"
+                .to_string(),
+        );
     }
     if report.verdict == Verdict::Pass && report.relative_difference > tol {
         report.diagnosis.push(format!(

@@ -64,6 +64,10 @@ pub fn diagnose(
         let constant = bad
             .iter()
             .all(|c| (c.analytic - ratio * c.numeric).abs() <= 1e-3 * c.analytic.abs());
+        // One entry always has "a constant ratio"; only a round one (2, 4,
+        // 1/2, −1, …) says anything about the bug's kind.
+        let round = |r: f64| r.abs() >= 2.0 && (r - r.round()).abs() <= 1e-3 * r.abs();
+        let constant = constant && (bad.len() >= 2 || round(ratio) || round(1.0 / ratio));
         let every = if bad.len() == 1 {
             "the disagreeing entry"
         } else {

@@ -167,7 +167,8 @@ pub enum Smoothness {
 
 /// Compares the one-sided slopes of `f` at `x` at the stencil's step and at
 /// a quarter of it (two more evaluations) to tell a smooth point from a kink
-/// or a jump (see [`Smoothness`]).
+/// or a jump (see [`Smoothness`]). `noise` is the measured noise of the
+/// function's values (0 if unknown); gaps within it are not evidence.
 ///
 /// For a smooth `f`, `forward − backward = h·f″ + O(h²)`, so quartering the
 /// step quarters the gap. At a kink the gap stays at the jump in slope; at a
@@ -178,12 +179,12 @@ pub enum Smoothness {
 ///
 /// let abs = |x: f64| Ok::<_, ()>(x.abs());
 /// let s = Stencil::evaluate(abs, 0.0, 1e-4).unwrap();
-/// let (kind, _) = smoothness::<f64, ()>(abs, 0.0, 0.0, &s).unwrap();
+/// let (kind, _) = smoothness::<f64, ()>(abs, 0.0, 0.0, &s, 0.0).unwrap();
 /// assert!(matches!(kind, Smoothness::Kink { left: -1.0, right: 1.0, .. }));
 ///
 /// let square = |x: f64| Ok::<_, ()>(x * x);
 /// let s = Stencil::evaluate(square, 1e-5, 1e-4).unwrap();
-/// let (kind, _) = smoothness::<f64, ()>(square, 1e-5, 1e-10, &s).unwrap();
+/// let (kind, _) = smoothness::<f64, ()>(square, 1e-5, 1e-10, &s, 0.0).unwrap();
 /// assert_eq!(kind, Smoothness::Smooth);
 /// ```
 pub fn smoothness<S: Scalar, E>(
@@ -191,6 +192,7 @@ pub fn smoothness<S: Scalar, E>(
     x: S,
     fx: f64,
     first: &Stencil,
+    noise: f64,
 ) -> Result<(Smoothness, usize), DifferenceError<E>> {
     let h = first.central().step;
     let second = Stencil::evaluate(f, x, h / 4.0)?;
@@ -206,7 +208,8 @@ pub fn smoothness<S: Scalar, E>(
         .max(first.f_minus.abs())
         .max(second.f_plus.abs())
         .max(second.f_minus.abs());
-    let noise = |step: f64| 4.0 * CURVATURE_ULPS * S::EPSILON * scale / step;
+    let value_noise = (CURVATURE_ULPS * S::EPSILON * scale).max(2.0 * noise);
+    let noise = |step: f64| 4.0 * value_noise / step;
     let (noise1, noise2) = (noise(h), noise(h / 4.0));
 
     // A smooth function's gap quarters: the expected second gap is gap1/4.

@@ -242,6 +242,16 @@ impl Report {
         self.verdict == Verdict::Pass
     }
 
+    /// Whether the check passed only because the analytic gradient is
+    /// exactly zero where the numeric one is zero to round-off: at such a
+    /// point (a symmetric one, zero initialization) a wrong gradient that is
+    /// also zero there passes too.
+    pub fn vacuous(&self) -> bool {
+        self.verdict == Verdict::Pass
+            && !self.components.is_empty()
+            && self.components.iter().all(|c| c.analytic == 0.0)
+    }
+
     /// The components that did not agree, worst first.
     pub fn worst(&self) -> Vec<&Component> {
         let mut bad: Vec<&Component> = self

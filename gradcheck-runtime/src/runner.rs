@@ -285,6 +285,7 @@ fn input_lines<P: Params, D: Debug>(spec: &Spec, p: &P, d: &D) -> Vec<String> {
 /// What the driver needs of a check's outcome.
 trait Outcome: std::fmt::Display {
     fn verdict(&self) -> Verdict;
+    fn vacuous(&self) -> bool;
     fn summary(&self) -> String;
     fn relative_difference(&self) -> f64;
     fn evaluations(&self) -> usize;
@@ -293,6 +294,10 @@ trait Outcome: std::fmt::Display {
 impl Outcome for Report {
     fn verdict(&self) -> Verdict {
         self.verdict
+    }
+
+    fn vacuous(&self) -> bool {
+        Report::vacuous(self)
     }
 
     fn summary(&self) -> String {
@@ -311,6 +316,10 @@ impl Outcome for Report {
 impl Outcome for LayerReport {
     fn verdict(&self) -> Verdict {
         self.verdict
+    }
+
+    fn vacuous(&self) -> bool {
+        self.parts.iter().all(|(_, r)| r.vacuous())
     }
 
     fn summary(&self) -> String {
@@ -333,13 +342,16 @@ impl Outcome for LayerReport {
     }
 }
 
-/// What the draws have shown so far.
+/// What the draws have shown so far (shrinking not included).
 struct Tally<O> {
     passed: u32,
+    vacuous: u32,
     inconclusive: u32,
     worst: f64,
     evaluations: usize,
     last_inconclusive: Option<O>,
+    /// The first failing draw, with the lines that show its input.
+    first_failure: Option<(O, Vec<String>)>,
 }
 
 /// Draws from `strategy`, checks each draw, shrinks a failure and panics
@@ -374,30 +386,47 @@ fn drive<S, ST, O>(
 
     let tally = RefCell::new(Tally {
         passed: 0,
+        vacuous: 0,
         inconclusive: 0,
         worst: 0.0,
         evaluations: 0,
         last_inconclusive: None,
+        first_failure: None,
     });
     let result = runner.run(strategy, |value| {
         let outcome = check_one(&value);
         let mut t = tally.borrow_mut();
-        t.evaluations += outcome.evaluations();
+        // Once a draw has failed, what follows is shrinking: not counted.
+        let counting = t.first_failure.is_none();
+        if counting {
+            t.evaluations += outcome.evaluations();
+        }
         match outcome.verdict() {
             Verdict::Pass => {
-                t.passed += 1;
-                if outcome.relative_difference().is_finite() {
-                    t.worst = t.worst.max(outcome.relative_difference());
+                if counting {
+                    t.passed += 1;
+                    t.vacuous += u32::from(outcome.vacuous());
+                    if outcome.relative_difference().is_finite() {
+                        t.worst = t.worst.max(outcome.relative_difference());
+                    }
                 }
                 Ok(())
             }
             Verdict::Inconclusive => {
-                t.inconclusive += 1;
                 let summary = outcome.summary();
-                t.last_inconclusive = Some(outcome);
+                if counting {
+                    t.inconclusive += 1;
+                    t.last_inconclusive = Some(outcome);
+                }
                 Err(TestCaseError::reject(summary))
             }
-            Verdict::Fail => Err(TestCaseError::fail(outcome.summary())),
+            Verdict::Fail => {
+                let summary = outcome.summary();
+                if counting {
+                    t.first_failure = Some((outcome, input_lines(&value)));
+                }
+                Err(TestCaseError::fail(summary))
+            }
         }
     });
 
@@ -407,6 +436,14 @@ fn drive<S, ST, O>(
     );
     let t = tally.into_inner();
     match result {
+        Ok(()) if t.passed > 0 && t.vacuous == t.passed => panic!(
+            "\ngradcheck VACUOUS {}: at every one of {} the analytic gradient was exactly zero, \
+             so a wrong gradient that is also zero there would pass as well. The draws sit at a \
+             symmetric point: initialize randomly (the default `init`, `uniform(0.12)`), not \
+             with `zeros` or a constant. {reproduce}",
+            spec.function,
+            plural(t.passed, "draw"),
+        ),
         Ok(()) => println!(
             "gradcheck PASS {}: {} passed, worst relative difference {:.3e} (tol {:e}); {} \
              redrawn as inconclusive; {} cost evaluations",
@@ -418,8 +455,19 @@ fn drive<S, ST, O>(
             t.evaluations
         ),
         Err(TestError::Fail(_, value)) => {
-            let outcome = check_one(&value);
-            let mut lines = input_lines(&value);
+            // The first failing draw is a random point: its report shows the
+            // bug's pattern. The shrunk input reproduces it more simply, but
+            // near zero, where patterns fade.
+            let shrunk = check_one(&value);
+            let (outcome, mut lines) = match t.first_failure {
+                Some((first, lines)) => (first, lines),
+                None => (check_one(&value), input_lines(&value)),
+            };
+            if let Some(first) = lines.first_mut() {
+                *first = first.replacen("minimal failing input after shrinking", "failing draw", 1);
+            }
+            lines.extend(input_lines(&value));
+            lines.push(format!("at the shrunk input: {}", shrunk.summary()));
             lines.push(format!(
                 "{} passed before this failure; {reproduce}",
                 plural(t.passed, "draw")

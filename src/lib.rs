@@ -60,12 +60,12 @@
 //! ```text
 //! gradcheck FAIL: gradient check (2 parameters of shape (2), f64)
 //!   relative difference |a - n| / (|a| + |n|) = 6.000e-1  >  tol 1.0e-9
-//!   2 of 2 components not in agreement (2 DISAGREE), worst first:
+//!   of 2 entries, 2 DISAGREE; worst first:
 //!     parameter       analytic        numeric   abs error  rel error    +/- num  status
-//!     w[1]         8.128735e-1    2.032184e-1    6.097e-1    6.00e-1    1.3e-11  DISAGREE
-//!     w[0]        -1.041624e-1   -2.604061e-2    7.812e-2    6.00e-1    1.1e-11  DISAGREE
+//!     w[1]         -1.836154e0   -4.590385e-1     1.377e0    6.00e-1    1.0e-10  DISAGREE
+//!     w[0]         8.238825e-2    2.059706e-2    6.179e-2    6.00e-1    1.0e-10  DISAGREE
 //!   diagnosis: every disagreeing entry is 4.0000x the numeric value: a scale error, e.g. a missing or extra 1/m or a factor of 2
-//!   method: central differences, h = 1e-4 * max(1, |theta_i|), 2 refined by Richardson extrapolation (Ridders); cost evaluations: 22
+//!   method: central differences, h = 1e-4 * max(1, |theta_i|), 2 refined by Richardson extrapolation (Ridders); cost evaluations: 32
 //! ```
 //!
 //! # How a verdict is reached
@@ -96,11 +96,19 @@
 //!    is accepted as a subgradient if it lies between the one-sided slopes
 //!    and fails if it does not; at a jump (floor, rounding) there is no
 //!    derivative to compare.
-//! 6. Verdict: [`Verdict::Fail`] if any entry disagrees or is not finite;
+//! 6. Before a disagreement counts, the cost's own noise is measured (from
+//!    high-order differences of a few nearby values, after Moré and Wild),
+//!    and an entry along which the cost is flat in floating point while its
+//!    gradient is not (a saturated sigmoid, `log(1 − σ(z))` at large `z`) is
+//!    told apart from a parameter the cost ignores by a long step. A
+//!    saturated cost makes the verdict inconclusive, with the reason.
+//! 7. Verdict: [`Verdict::Fail`] if any entry disagrees or is not finite;
 //!    [`Verdict::Inconclusive`], with the reason, if any entry sits at a kink
 //!    or a jump or is unresolved, or the cost is not finite; else
 //!    [`Verdict::Pass`]. Under the attribute an inconclusive draw is redrawn;
-//!    a test whose draws are mostly inconclusive fails with the reason.
+//!    a test whose draws are mostly inconclusive fails with the reason, and
+//!    so does one whose every draw had an exactly zero analytic gradient
+//!    (a vacuous pass, as at zero initialization).
 //!
 //! # Defaults
 //!
@@ -116,9 +124,8 @@
 //! # Limitations
 //!
 //! - One scalar cost per check. Layers with array outputs are checked through
-//!   a scalar projection that the caller writes; a projection with all-ones
-//!   weights hides bugs that drop or symmetrize the upstream gradient, so use
-//!   uneven weights.
+//!   random uneven projections of their output ([`check_layer`]), which catch
+//!   a wrong backward pass almost surely, not by proof.
 //! - The relative difference is taken over the whole gradient, as in the
 //!   classic method: an error in an entry that is tiny next to the others may
 //!   stay within `tol`. The report lists per-entry errors.

@@ -7,7 +7,7 @@
 //! cotangents with uneven entries of both signs (all-ones cotangents hide
 //! backward passes that drop or symmetrize the upstream gradient, since
 //! `sum(softmax(x))` and `sum(batchnorm(x))` are constant), and checks each
-//! product with the full machinery of [`check`](crate::check::check):
+//! product with the full machinery of [`check`](fn@crate::check::check):
 //! refinement, kinks, diagnosis. Small layers also get their Jacobian
 //! checked row by row, and a forward-mode rule, when given, is checked both
 //! against differences and against the backward pass (`⟨u, J v⟩ = ⟨Jᵀu, v⟩`).

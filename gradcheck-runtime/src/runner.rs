@@ -164,7 +164,7 @@ where
 }
 
 /// Runs the check of a layer's backward pass (see
-/// [`check_layer`](crate::layer::check_layer)) over inputs and parameters
+/// [`check_layer`]) over inputs and parameters
 /// drawn in the shapes of `input` and `params` (their values are not used),
 /// each entry from `spec.init`; panics with the report when a product is
 /// wrong. `spec.param` names the parameters, and the input is `x`.

@@ -503,6 +503,18 @@ fn init_kind(expr: Expr) -> syn::Result<InitArg> {
                 &expr,
                 "`constant` needs its value, as in `init = constant(0.3)`",
             )),
+            // A lone lowercase name is a scheme that does not exist (a
+            // user's `Init` constant would be written in capitals).
+            Some(name) if name.starts_with(|c: char| c.is_ascii_lowercase()) => {
+                Err(syn::Error::new_spanned(
+                    &expr,
+                    format!(
+                        "unknown initialization `{name}`; expected `uniform(e)`, \
+                         `glorot_uniform`, `he_uniform`, `zeros`, `constant(c)`, or an \
+                         expression of type `Init`"
+                    ),
+                ))
+            }
             _ => Ok(InitArg::Custom(expr)),
         },
         Expr::Call(call) => {

@@ -223,7 +223,7 @@ fn required(
                 mode,
                 format!(
                     "a layer check needs `{name} = …`: a shape such as `(4, 3)`, or a value \
-                     whose shape the drawn {name} takes"
+                     whose shapes the draws copy"
                 ),
             );
             None

@@ -66,6 +66,7 @@ pub fn derive_params(input: TokenStream) -> TokenStream {
     quote! {
         impl #impl_generics #krate::Params for #name #ty_generics
         where
+            Self: ::core::clone::Clone,
             #first: #krate::Params,
             #(#rest: #krate::Params<Scalar = <#first as #krate::Params>::Scalar>,)*
             #predicates

@@ -573,7 +573,13 @@ where
                     break;
                 };
                 let wide = (fp - fm) / (plus - minus);
-                let closer = (wide - c.analytic).abs() < 0.5 * (c.numeric - c.analytic).abs();
+                // A long slope nearer the analytic value is evidence of
+                // saturation only where the cost is locally linear, as a
+                // floating-point plateau plus a linear part is; a curved
+                // cost's long slope can land anywhere.
+                let linear_here = (fwd - bwd).abs() <= gap_noise + 1e-8 * (fwd.abs() + bwd.abs());
+                let closer =
+                    linear_here && (wide - c.analytic).abs() < 0.5 * (c.numeric - c.analytic).abs();
                 // A change of a few ulps is rounding, not dependence.
                 let floor = (ROUND_OFF_ULPS * epsilon * f0.abs().max(fp.abs()).max(fm.abs()))
                     .max(NOISE_MULTIPLE * noise);

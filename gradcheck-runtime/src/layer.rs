@@ -31,7 +31,8 @@ use crate::scalar::Scalar;
 /// A layer with a hand-written backward pass.
 ///
 /// `Input` and `Params` are parameter containers (arrays, `Vec`s of arrays,
-/// structs that derive `Params`, `()` for a layer without parameters);
+/// structs that derive `Params`, `[f64; 0]` for a layer without
+/// parameters);
 /// gradients are returned in the same types. `Output` is any container too,
 /// typically an ndarray of any shape.
 pub trait Layer {
@@ -169,6 +170,30 @@ impl LayerConfig {
         self.check = self.check.label(label);
         self
     }
+
+    /// Sets the parameters' name in reports (default `params`).
+    pub fn param(mut self, name: impl Into<String>) -> Self {
+        self.check = self.check.param(name);
+        self
+    }
+
+    /// Sets the input's name in reports (default `x`).
+    pub fn input(mut self, name: impl Into<String>) -> Self {
+        self.input_name = name.into();
+        self
+    }
+
+    /// Sets the step setting.
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.check = self.check.eps(eps);
+        self
+    }
+
+    /// Sets the tolerance.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.check = self.check.tol(tol);
+        self
+    }
 }
 
 /// The outcome of a layer check: one report per product or row checked.
@@ -217,7 +242,12 @@ impl fmt::Display for LayerReport {
         }
         // The first part that did not pass, in full; the others are in
         // `parts`.
-        if let Some((what, report)) = self.parts.iter().find(|(_, r)| r.verdict != Verdict::Pass) {
+        let shown = self
+            .parts
+            .iter()
+            .find(|(_, r)| r.verdict == Verdict::Fail)
+            .or_else(|| self.parts.iter().find(|(_, r)| r.verdict != Verdict::Pass));
+        if let Some((what, report)) = shown {
             writeln!(f, "\n{what}:\n{report}")?;
         }
         Ok(())

@@ -27,6 +27,7 @@ pub mod difference;
 pub mod init;
 pub mod layer;
 pub mod params;
+pub mod projection;
 pub mod report;
 pub mod runner;
 pub mod scalar;

@@ -220,6 +220,7 @@ impl fmt::Display for Layout {
                     .labels
                     .iter()
                     .zip(&self.blocks)
+                    .filter(|(_, b)| !b.is_empty())
                     .map(|(l, b)| format!("{l}: {}", shape(b)))
                     .collect();
                 write!(f, "{{{}}}", parts.join(", "))

@@ -205,7 +205,7 @@
 /// | `names = ["W", "b"]` | names of the tensors in reports, one per tensor (one for a single tensor) | the argument's name: `theta[3]`, `theta[1][2, 0]` |
 /// | `grad = path` | function with the same arguments returning the gradient, for a cost returning only `f64` | |
 /// | `cases = 64` | number of random draws; the `PROPTEST_CASES` environment variable overrides it | 32 |
-/// | `init = glorot_uniform` | distribution of the parameters: `uniform(0.5)`, `glorot_uniform`, `he_uniform`, `zeros`, `constant(0.3)`, or any expression of type [`Init`] | `uniform(0.12)`, i.e. [`Init::default()`](Init::default) |
+/// | `init = glorot_uniform` | distribution of the parameters, each tensor with its own fans (fan-in `c · …`, fan-out `r` for shape `(r, c, …)`): `uniform(0.5)`, `glorot_uniform`, `glorot_normal`, `he_uniform`, `he_normal`, `lecun_uniform`, `lecun_normal`, `orthogonal` or `orthogonal(gain)`, `zeros`, `constant(0.3)`, or any expression of type [`Init`] | `uniform(0.12)`, i.e. [`Init::default()`](Init::default) |
 /// | `sweep` (or `sweep = true`) | also run a step sweep at the first draw: print the relative difference at steps 1e-1 … 1e-12 and write the curve to `target/gradcheck/<function>_sweep.svg` (see [`sweep()`](fn@sweep)) | off |
 /// | `data(x = …, lambda in …)` | the value of every data argument, by name | required when there are data arguments |
 /// | `crate = path` | path to this crate when it is renamed (`crate = gc` after `use gradcheck as gc;`) | `::gradcheck` |
@@ -372,9 +372,10 @@ pub use gradcheck_macros::gradcheck;
 /// ```
 pub use gradcheck_macros::Params;
 pub use gradcheck_runtime::{
-    check, check_hvp, check_layer, check_split, compare, difference, init, layer, params, report,
-    runner, self_test, selftest, sweep, Component, Config, Gradient, Init, Layer, LayerConfig,
-    LayerReport, Layout, Params, Problem, Report, Scalar, Shape, Status, Verdict,
+    check, check_hvp, check_layer, check_split, compare, difference, identical_units, init, layer,
+    params, report, runner, self_test, selftest, sweep, symmetry, Component, Config, Gradient,
+    Init, Layer, LayerConfig, LayerReport, Layout, Params, Problem, Report, Scalar, Shape, Status,
+    Symmetry, Verdict,
 };
 pub use ndarray;
 /// The property-testing crate behind the draws, for writing data strategies

@@ -99,7 +99,13 @@ pub struct NamesLit {
 pub enum InitArg {
     Uniform(Expr),
     GlorotUniform,
+    GlorotNormal,
     HeUniform,
+    HeNormal,
+    LeCunUniform,
+    LeCunNormal,
+    /// `orthogonal` (gain 1) or `orthogonal(gain)`.
+    Orthogonal(Option<Expr>),
     Zeros,
     Constant(Expr),
     /// Any other expression, used as is; it must evaluate to `Init`.
@@ -490,59 +496,86 @@ fn init_kind(expr: Expr) -> syn::Result<InitArg> {
             _ => None,
         }
     };
+    // The schemes written without arguments.
+    let bare = |name: &str| match name {
+        "glorot_uniform" => Some(InitArg::GlorotUniform),
+        "glorot_normal" => Some(InitArg::GlorotNormal),
+        "he_uniform" => Some(InitArg::HeUniform),
+        "he_normal" => Some(InitArg::HeNormal),
+        "lecun_uniform" => Some(InitArg::LeCunUniform),
+        "lecun_normal" => Some(InitArg::LeCunNormal),
+        "orthogonal" => Some(InitArg::Orthogonal(None)),
+        "zeros" => Some(InitArg::Zeros),
+        _ => None,
+    };
     match &expr {
-        Expr::Path(p) => match scheme(p).as_deref() {
-            Some("glorot_uniform") => Ok(InitArg::GlorotUniform),
-            Some("he_uniform") => Ok(InitArg::HeUniform),
-            Some("zeros") => Ok(InitArg::Zeros),
-            Some("uniform") => Err(syn::Error::new_spanned(
-                &expr,
-                "`uniform` needs the half-width of its interval, as in `init = uniform(0.12)`",
-            )),
-            Some("constant") => Err(syn::Error::new_spanned(
-                &expr,
-                "`constant` needs its value, as in `init = constant(0.3)`",
-            )),
-            // A lone lowercase name is a scheme that does not exist (a
-            // user's `Init` constant would be written in capitals).
-            Some(name) if name.starts_with(|c: char| c.is_ascii_lowercase()) => {
-                Err(syn::Error::new_spanned(
-                    &expr,
-                    format!(
-                        "unknown initialization `{name}`; expected `uniform(e)`, \
-                         `glorot_uniform`, `he_uniform`, `zeros`, `constant(c)`, or an \
-                         expression of type `Init`"
-                    ),
-                ))
+        Expr::Path(p) => {
+            let Some(name) = scheme(p) else {
+                return Ok(InitArg::Custom(expr));
+            };
+            if let Some(arg) = bare(&name) {
+                return Ok(arg);
             }
-            _ => Ok(InitArg::Custom(expr)),
-        },
+            match name.as_str() {
+                "uniform" => Err(syn::Error::new_spanned(
+                    &expr,
+                    "`uniform` needs the half-width of its interval, as in `init = uniform(0.12)`",
+                )),
+                "constant" => Err(syn::Error::new_spanned(
+                    &expr,
+                    "`constant` needs its value, as in `init = constant(0.3)`",
+                )),
+                // A lone lowercase name is a scheme that does not exist (a
+                // user's `Init` constant would be written in capitals).
+                name if name.starts_with(|c: char| c.is_ascii_lowercase()) => {
+                    let hint = if name.contains("xavier") {
+                        " (Xavier initialization is `glorot_uniform` or `glorot_normal` here)"
+                    } else if name.contains("kaiming") {
+                        " (Kaiming initialization is `he_uniform` or `he_normal` here)"
+                    } else {
+                        ""
+                    };
+                    Err(syn::Error::new_spanned(
+                        &expr,
+                        format!(
+                            "unknown initialization `{name}`{hint}; expected `uniform(e)`, \
+                             `glorot_uniform`, `glorot_normal`, `he_uniform`, `he_normal`, \
+                             `lecun_uniform`, `lecun_normal`, `orthogonal`, `orthogonal(gain)`, \
+                             `zeros`, `constant(c)`, or an expression of type `Init`"
+                        ),
+                    ))
+                }
+                _ => Ok(InitArg::Custom(expr)),
+            }
+        }
         Expr::Call(call) => {
             let name = match &*call.func {
                 Expr::Path(p) => scheme(p),
                 _ => None,
             };
             match name.as_deref() {
-                Some(name @ ("uniform" | "constant")) => {
+                Some(name @ ("uniform" | "constant" | "orthogonal")) => {
                     if call.args.len() != 1 {
-                        return Err(syn::Error::new_spanned(
-                            &call.args,
-                            format!("`{name}` takes one number, as in `{name}(0.12)`"),
-                        ));
+                        let message = if name == "orthogonal" {
+                            "`orthogonal` takes one number, its gain, as in `orthogonal(2.0)`; \
+                             write `init = orthogonal` for gain 1"
+                                .to_string()
+                        } else {
+                            format!("`{name}` takes one number, as in `{name}(0.12)`")
+                        };
+                        return Err(syn::Error::new_spanned(&call.args, message));
                     }
                     let arg = float_literal(call.args[0].clone());
-                    Ok(if name == "uniform" {
-                        InitArg::Uniform(arg)
-                    } else {
-                        InitArg::Constant(arg)
+                    Ok(match name {
+                        "uniform" => InitArg::Uniform(arg),
+                        "constant" => InitArg::Constant(arg),
+                        _ => InitArg::Orthogonal(Some(arg)),
                     })
                 }
-                Some(name @ ("glorot_uniform" | "he_uniform" | "zeros")) => {
-                    Err(syn::Error::new_spanned(
-                        &expr,
-                        format!("`{name}` takes no arguments: write `init = {name}`"),
-                    ))
-                }
+                Some(name) if bare(name).is_some() => Err(syn::Error::new_spanned(
+                    &expr,
+                    format!("`{name}` takes no arguments: write `init = {name}`"),
+                )),
                 _ => Ok(InitArg::Custom(expr)),
             }
         }

@@ -196,7 +196,15 @@ pub fn spec(plan: &Plan, private: &TokenStream) -> TokenStream {
         None => quote!(<#private::Init as ::core::default::Default>::default()),
         Some(InitArg::Uniform(e)) => quote!(#private::Init::Uniform(#e)),
         Some(InitArg::GlorotUniform) => quote!(#private::Init::GlorotUniform),
+        Some(InitArg::GlorotNormal) => quote!(#private::Init::GlorotNormal),
         Some(InitArg::HeUniform) => quote!(#private::Init::HeUniform),
+        Some(InitArg::HeNormal) => quote!(#private::Init::HeNormal),
+        Some(InitArg::LeCunUniform) => quote!(#private::Init::LeCunUniform),
+        Some(InitArg::LeCunNormal) => quote!(#private::Init::LeCunNormal),
+        Some(InitArg::Orthogonal(None)) => quote!(#private::Init::Orthogonal { gain: 1.0 }),
+        Some(InitArg::Orthogonal(Some(gain))) => {
+            quote!(#private::Init::Orthogonal { gain: #gain })
+        }
         Some(InitArg::Zeros) => quote!(#private::Init::Zeros),
         Some(InitArg::Constant(e)) => quote!(#private::Init::Constant(#e)),
         Some(InitArg::Custom(e)) => quote!(#e),

@@ -6,7 +6,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::compare::{diagnose, relative_difference};
 use crate::difference::{
-    noise_level, ridders, smoothness, step_for, DifferenceError, Estimate, Smoothness, Stencil,
+    noise_level, ridders_until, smoothness, step_for, DifferenceError, Estimate, Smoothness,
+    Stencil,
 };
 use crate::params::{Gradient, Params};
 use crate::report::{Component, Problem, Report, Status, Verdict};
@@ -205,7 +206,7 @@ where
 }
 
 /// The text of a caught panic.
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -239,6 +240,27 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
         let (theta, objective) = (&self.theta, &mut self.objective);
         let result = catch_unwind(AssertUnwindSafe(|| objective.value(theta)));
         self.theta.set_flat(i, original);
+        self.evaluations += 1;
+        match result {
+            Ok(v) if v.to_f64().is_finite() => Ok(v.to_f64()),
+            Ok(v) => Err(EvalFailure::NonFinite(v.to_f64())),
+            Err(payload) => Err(EvalFailure::Panicked(panic_message(payload))),
+        }
+    }
+
+    /// The cost with several entries moved at once (`θᵢ + δᵢ`), restored
+    /// afterwards.
+    fn value_moved(&mut self, moves: &[(usize, f64)]) -> Result<f64, EvalFailure> {
+        let original: Vec<P::Scalar> = moves.iter().map(|&(i, _)| self.theta.get_flat(i)).collect();
+        for (&(i, delta), x) in moves.iter().zip(&original) {
+            self.theta
+                .set_flat(i, P::Scalar::from_f64(x.to_f64() + delta));
+        }
+        let (theta, objective) = (&self.theta, &mut self.objective);
+        let result = catch_unwind(AssertUnwindSafe(|| objective.value(theta)));
+        for (&(i, _), x) in moves.iter().zip(original) {
+            self.theta.set_flat(i, x);
+        }
         self.evaluations += 1;
         match result {
             Ok(v) if v.to_f64().is_finite() => Ok(v.to_f64()),
@@ -307,6 +329,9 @@ const ROUND_OFF_DOMINATED: f64 = 4.0;
 /// One-sided slopes that differ by more than this fraction of their size
 /// trigger the kink test even where the central difference agrees.
 const KINK_GAP: f64 = 1e-2;
+/// Two evaluations at the same point this many ulps apart still count as
+/// deterministic.
+const NONDETERMINISM_ULPS: f64 = 4.0;
 /// How many entries without a numeric derivative the diagnosis lists.
 const SHOWN_REASONS: usize = 5;
 
@@ -415,7 +440,10 @@ where
     };
     probe.evaluations += 1;
     match again {
-        Ok(v) if v.to_f64().to_bits() == f0.to_bits() => {}
+        // A few ulps apart (a parallel reduction) is noise, which the noise
+        // estimate accounts for; more is a cost that is not a function.
+        Ok(v) if (v.to_f64() - f0).abs() <= NONDETERMINISM_ULPS * P::Scalar::EPSILON * f0.abs() => {
+        }
         Ok(v) => {
             let problem = Problem::NotDeterministic {
                 first: f0,
@@ -439,7 +467,17 @@ where
         let x = probe.theta.get_flat(i);
         let h = step_for(eps, x.to_f64());
         match Stencil::evaluate(|v| probe.value_at(i, v), x, h) {
-            Ok(s) => stencils.push(Some(s)),
+            Ok(s) if s.central().value.is_finite() => stencils.push(Some(s)),
+            Ok(s) => {
+                *failure = Some(format!(
+                    "the difference of the cost at {} ± h overflows ({:e} and {:e}); no numeric \
+                     derivative there",
+                    name_of(i),
+                    s.f_plus,
+                    s.f_minus
+                ));
+                stencils.push(None);
+            }
             Err(e) => {
                 let (reason, problem) = describe(e, &name_of(i));
                 if let Some(problem) = problem {
@@ -457,7 +495,9 @@ where
     // and measure how noisy the cost is, which bounds what any difference
     // can resolve.
     let mut noise = 0.0;
-    if relative_of(&analytic, &estimates) > tol {
+    // (A NaN relative difference refines too.)
+    let first_rel = relative_of(&analytic, &estimates);
+    if first_rel.is_nan() || first_rel > tol {
         noise = probe.noise(f0, eps);
         for i in 0..n {
             let Some(d) = estimates[i] else { continue };
@@ -467,7 +507,18 @@ where
             }
             let x = probe.theta.get_flat(i);
             let h = step_for(eps, x.to_f64());
-            match ridders(|v| probe.value_at(i, v), x, h, Some(d)) {
+            // Stop refining once the verdict on this entry is clear: far
+            // outside any plausible error, or inside the tolerance.
+            let decided = |e: &Estimate| {
+                let gap = (a - e.value).abs();
+                let allowed = tol * (a.abs() + e.value.abs());
+                let round_off =
+                    ROUND_OFF_ULPS * P::Scalar::EPSILON * e.scale.max(f0.abs()) / e.step;
+                let uncertainty = e.error.max(round_off);
+                gap > allowed + 64.0 * UNCERTAINTY_FACTOR * uncertainty
+                    || gap + UNCERTAINTY_FACTOR * uncertainty <= 0.5 * allowed
+            };
+            match ridders_until(|v| probe.value_at(i, v), x, h, Some(d), decided) {
                 Ok(r) => {
                     estimates[i] = Some(r);
                     report.refined += 1;
@@ -486,7 +537,17 @@ where
 
     // Classify every entry.
     let epsilon = P::Scalar::EPSILON;
-    let floor_scale = f0.abs().max(1.0);
+    // The finest resolution at which "both sides are zero" is accepted: a
+    // tol-th of the largest gradient entry, but never coarser than √tol in
+    // absolute terms (so that a cost huge next to its gradient cannot pass
+    // a wrong gradient as round-off).
+    let largest = analytic
+        .iter()
+        .zip(&estimates)
+        .filter_map(|(a, e)| e.map(|e| a.abs().max(e.value.abs())))
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, f64::max);
+    let zero_floor = (tol * largest).max(tol.sqrt());
     report.components = (0..n)
         .map(|i| {
             let mut c = Component {
@@ -501,7 +562,7 @@ where
                 status: Status::Agree,
             };
             match estimates[i] {
-                Some(d) => classify(&mut c, &d, f0, noise, tol, epsilon, floor_scale),
+                Some(d) => classify(&mut c, &d, f0, noise, tol, epsilon, zero_floor),
                 None if c.analytic.is_finite() => c.status = Status::NoNumeric,
                 None => c.status = Status::NonFiniteAnalytic,
             }
@@ -556,41 +617,34 @@ where
             // formula. The slope over a long step tells them apart.
             let x = probe.theta.get_flat(c.index).to_f64();
             let flat_here = s.f_plus == f0 && s.f_minus == f0;
+            // A long slope nearer the analytic value is evidence of
+            // saturation only where the cost is locally linear, as a
+            // floating-point plateau plus a linear part is; a curved cost's
+            // long slope can land anywhere, and a dead ReLU unit's long
+            // slope is that of the part past its kink, not the analytic one.
+            let linear_here = (fwd - bwd).abs() <= gap_noise + 1e-8 * (fwd.abs() + bwd.abs());
             let mut evidence = None;
-            for (k, multiple) in FLAT_PROBES.iter().enumerate() {
+            for multiple in FLAT_PROBES.iter().filter(|_| linear_here) {
                 let far = multiple * x.abs().max(1.0);
                 let (plus, minus) = (x + far, x - far);
                 let ends = (
                     probe.value_at(c.index, P::Scalar::from_f64(plus)),
                     probe.value_at(c.index, P::Scalar::from_f64(minus)),
                 );
-                let (Ok(fp), Ok(fm)) = ends else {
-                    // Not finite (or panicking) farther out: the cost does
-                    // depend on θᵢ.
-                    if flat_here {
-                        evidence = Some(format!("is not finite ±{far:.1e} away"));
-                    }
-                    break;
-                };
+                let (Ok(fp), Ok(fm)) = ends else { break };
                 let wide = (fp - fm) / (plus - minus);
-                // A long slope nearer the analytic value is evidence of
-                // saturation only where the cost is locally linear, as a
-                // floating-point plateau plus a linear part is; a curved
-                // cost's long slope can land anywhere.
-                let linear_here = (fwd - bwd).abs() <= gap_noise + 1e-8 * (fwd.abs() + bwd.abs());
-                let closer =
-                    linear_here && (wide - c.analytic).abs() < 0.5 * (c.numeric - c.analytic).abs();
                 // A change of a few ulps is rounding, not dependence.
                 let floor = (ROUND_OFF_ULPS * epsilon * f0.abs().max(fp.abs()).max(fm.abs()))
                     .max(NOISE_MULTIPLE * noise);
                 let moves = (fp - f0).abs() > floor || (fm - f0).abs() > floor;
-                if (k == 0 && closer) || (flat_here && moves) {
+                if flat_here && !moves {
+                    // Still flat: look farther.
+                    continue;
+                }
+                if (wide - c.analytic).abs() < 0.5 * (c.numeric - c.analytic).abs() {
                     evidence = Some(format!("has slope {wide:.3e} over ±{far:.1e}"));
-                    break;
                 }
-                if !flat_here {
-                    break;
-                }
+                break;
             }
             if let Some(evidence) = evidence {
                 saturated = true;
@@ -603,6 +657,79 @@ where
                     c.numeric,
                     s.central().step
                 ));
+            }
+        }
+    }
+
+    // Kinks jointly: per-entry brackets are necessary, not sufficient (at a
+    // five-way tie of max, 1 for every entry lies in each bracket, but a
+    // subgradient of max sums to 1). Along a direction that moves every
+    // kinked entry at once, ⟨analytic, d⟩ must lie between the one-sided
+    // directional slopes.
+    let kinked: Vec<usize> = report
+        .components
+        .iter()
+        .filter(|c| c.status == Status::Kink)
+        .map(|c| c.index)
+        .collect();
+    let mut joint_note = None;
+    if kinked.len() >= 2 {
+        for pattern in 0..2 {
+            // Each kinked entry moved by its first-pass step, all at once.
+            let mut d = Vec::with_capacity(kinked.len());
+            let (mut right_sep, mut left_sep) = (0.0, 0.0);
+            for (k, &i) in kinked.iter().enumerate() {
+                let Some(st) = stencils[i] else { continue };
+                let up = pattern == 0 || (k.wrapping_mul(0x9E37_79B9) >> 5) & 1 == 0;
+                let step = if up { st.plus - st.x } else { st.minus - st.x };
+                d.push((i, step));
+                // The rates the moves would add up to if the kinks were
+                // independent (a separable cost).
+                let (ahead, behind) = if up {
+                    (st.f_plus, st.f_minus)
+                } else {
+                    (st.f_minus, st.f_plus)
+                };
+                right_sep += ahead - f0;
+                left_sep += f0 - behind;
+            }
+            let back: Vec<(usize, f64)> = d.iter().map(|&(i, v)| (i, -v)).collect();
+            let (Ok(fp), Ok(fm)) = (probe.value_moved(&d), probe.value_moved(&back)) else {
+                break;
+            };
+            let (right, left) = (fp - f0, f0 - fm);
+            let value_noise = (ROUND_OFF_ULPS * epsilon * f0.abs()).max(NOISE_MULTIPLE * noise);
+            let coupled_slack = 1e-6 * (right.abs() + left.abs()) + 8.0 * value_noise;
+            if (right - right_sep).abs() <= coupled_slack
+                && (left - left_sep).abs() <= coupled_slack
+            {
+                // Independent kinks: the per-entry brackets say it all.
+                continue;
+            }
+            let (lo, hi) = (left.min(right), left.max(right));
+            let projected: f64 = d.iter().map(|&(i, v)| analytic[i] * v).sum();
+            // Each entry's own numeric uncertainty, over its step.
+            let spread: f64 = d
+                .iter()
+                .map(|&(i, v)| v.abs() * report.components[i].error_estimate)
+                .sum();
+            let margin =
+                1e-3 * (lo.abs() + hi.abs()) + 8.0 * value_noise + UNCERTAINTY_FACTOR * spread;
+            if projected < lo - margin || projected > hi + margin {
+                for &i in &kinked {
+                    report.components[i].status = Status::Disagree;
+                    report.components[i].one_sided = None;
+                }
+                joint_note =
+                    Some(format!(
+                    "jointly, the analytic values at the {} kinked entries are no subgradient: \
+                     moving them together by their steps{} changes the cost by between \
+                     {lo:.4e} and {hi:.4e}, but the analytic gradient predicts {projected:.4e} \
+                     (at a tie of max, a subgradient's entries sum to 1)",
+                    kinked.len(),
+                    if pattern == 1 { " with mixed signs" } else { "" }
+                ));
+                break;
             }
         }
     }
@@ -635,7 +762,6 @@ where
     let has = |s: Status| report.components.iter().any(|c| c.status == s);
     // A saturated cost is not faithful to its formula near θ: differences
     // of it are no evidence against the analytic gradient.
-    let saturated = saturated || has(Status::Discontinuous);
     let failed = has(Status::NonFiniteAnalytic) || (has(Status::Disagree) && !saturated);
     let undecided = [
         Status::Disagree,
@@ -666,6 +792,7 @@ where
     report
         .diagnosis
         .extend(describe_non_smooth(&report.components));
+    report.diagnosis.extend(joint_note);
     let reasons: Vec<String> = failures.into_iter().flatten().collect();
     report
         .diagnosis
@@ -718,7 +845,7 @@ fn classify(
     noise: f64,
     tol: f64,
     epsilon: f64,
-    floor_scale: f64,
+    zero_floor: f64,
 ) {
     let a = c.analytic;
     c.numeric = d.value;
@@ -738,8 +865,13 @@ fn classify(
     } else if gap > allowed + UNCERTAINTY_FACTOR * c.error_estimate {
         Status::Disagree
     } else if d.error <= ROUND_OFF_DOMINATED * round_off
-        && UNCERTAINTY_FACTOR * c.error_estimate <= tol * floor_scale
+        && a.abs() <= c.error_estimate
+        && d.value.abs() <= UNCERTAINTY_FACTOR * c.error_estimate
+        && UNCERTAINTY_FACTOR * c.error_estimate <= zero_floor
     {
+        // Both sides are zero as far as any difference can tell (the
+        // analytic one below the resolution itself, as for a gradient that
+        // is zero in exact arithmetic), and that resolution is fine.
         Status::WithinRoundOff
     } else {
         Status::Unresolved

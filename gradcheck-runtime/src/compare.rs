@@ -102,8 +102,15 @@ pub fn diagnose(
     {
         let n = bad.iter().filter(|c| c.numeric == 0.0).count();
         lines.push(format!(
-            "{n} disagreeing entries have a numeric derivative of exactly 0: the cost does not \
-             depend on them (is the parameter used? a regularized bias?)"
+            "{} a numeric derivative of exactly 0: the cost does not change with them (is the \
+             parameter used? a ReLU unit dead but not masked in the backward pass?), or the \
+             cost is saturated in floating point there (log(1 - sigmoid(z)) at large z: use \
+             softplus)",
+            if n == 1 {
+                "1 disagreeing entry has".to_string()
+            } else {
+                format!("{n} disagreeing entries have")
+            }
         ));
     }
 

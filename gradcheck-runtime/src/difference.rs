@@ -288,10 +288,23 @@ const SHRINK: f64 = 2.0;
 /// assert!(d.error < 1e-8);
 /// ```
 pub fn ridders<S: Scalar, E>(
+    f: impl FnMut(S) -> Result<f64, E>,
+    x: S,
+    h: f64,
+    first: Option<Estimate>,
+) -> Result<Estimate, DifferenceError<E>> {
+    ridders_until(f, x, h, first, |_| false)
+}
+
+/// [`ridders`], stopping early once `decided` accepts the best estimate so
+/// far (after at least two rows), which saves evaluations when a comparison
+/// is already clear.
+pub fn ridders_until<S: Scalar, E>(
     mut f: impl FnMut(S) -> Result<f64, E>,
     x: S,
     h: f64,
     first: Option<Estimate>,
+    decided: impl Fn(&Estimate) -> bool,
 ) -> Result<Estimate, DifferenceError<E>> {
     let mut table = [[0.0f64; ROWS]; ROWS];
     let mut evaluations = 0;
@@ -346,6 +359,14 @@ pub fn ridders<S: Scalar, E>(
         if (table[i][i] - table[i - 1][i - 1]).abs() >= 2.0 * best.error {
             break;
         }
+        let so_far = Estimate {
+            scale,
+            evaluations,
+            ..best
+        };
+        if decided(&so_far) {
+            break;
+        }
     }
 
     best.scale = scale;
@@ -376,7 +397,16 @@ pub fn ridders<S: Scalar, E>(
 /// assert!(sigma > 3e-13 && sigma < 3e-12, "{sigma}");
 /// ```
 pub fn noise_level(values: &[f64]) -> f64 {
-    let mut diffs = values.to_vec();
+    // Differences of values near f64::MAX overflow; work relative to the
+    // values' spread around their first one.
+    let scale = values
+        .iter()
+        .map(|v| (v - values[0]).abs())
+        .fold(0.0f64, f64::max);
+    if scale == 0.0 || !scale.is_finite() {
+        return 0.0;
+    }
+    let mut diffs: Vec<f64> = values.iter().map(|v| (v - values[0]) / scale).collect();
     let mut estimates = Vec::new();
     for order in 1..values.len() {
         diffs = diffs.windows(2).map(|w| w[1] - w[0]).collect();
@@ -394,7 +424,7 @@ pub fn noise_level(values: &[f64]) -> f64 {
         return 0.0;
     }
     estimates.sort_by(f64::total_cmp);
-    estimates[estimates.len() / 2]
+    estimates[estimates.len() / 2] * scale
 }
 
 /// (2j)! / (j!)², the variance gain of a j-th difference of white noise.

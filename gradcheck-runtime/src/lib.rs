@@ -33,6 +33,7 @@ pub mod runner;
 pub mod scalar;
 pub mod selftest;
 pub mod sweep;
+pub mod symmetry;
 
 pub use check::{check, check_split, Config};
 pub use init::Init;
@@ -42,3 +43,4 @@ pub use report::{Component, Problem, Report, Status, Verdict};
 pub use scalar::Scalar;
 pub use selftest::self_test;
 pub use sweep::sweep;
+pub use symmetry::{identical_units, Symmetry};

@@ -239,18 +239,19 @@ pub fn shaped<P: Draw>(shape: Shape) -> P {
     }
 }
 
-/// A strategy drawing containers shaped like `prototype`, each entry from
-/// `init` (per tensor, for fan-based distributions).
+/// A strategy drawing containers shaped like `prototype`, each tensor from
+/// `init` with that tensor's shape (see
+/// [`Init::block_strategy`](crate::Init::block_strategy)).
 pub fn like<P: Params + Debug>(prototype: P, init: Init) -> impl Strategy<Value = P> + Clone {
     let layout = prototype.layout();
-    let entries: Vec<_> = layout
+    let blocks: Vec<_> = layout
         .blocks()
         .iter()
-        .flat_map(|b| std::iter::repeat_n(init.entry_strategy::<P::Scalar>(b), b.len()))
+        .map(|b| init.block_strategy::<P::Scalar>(b))
         .collect();
-    entries.prop_map(move |values| {
+    blocks.prop_map(move |parts| {
         let mut p = prototype.clone();
-        for (i, v) in values.into_iter().enumerate() {
+        for (i, v) in parts.into_iter().flatten().enumerate() {
             p.set_flat(i, v);
         }
         p

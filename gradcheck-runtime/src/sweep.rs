@@ -12,7 +12,9 @@ use std::fmt;
 
 use crate::check::Config;
 use crate::compare::relative_difference;
-use crate::difference::{central, step_for};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::difference::{central, step_for, DifferenceError};
 use crate::params::{Gradient, Params};
 use crate::report::Problem;
 use crate::scalar::Scalar;
@@ -206,6 +208,8 @@ impl fmt::Display for Sweep {
 /// Runs central differences of `cost` at each step in `steps` (use
 /// [`DEFAULT_STEPS`]) and records the relative difference to the analytic
 /// gradient. `config` supplies the label; its `eps` and `tol` are not used.
+/// A cost that panics or is not finite at the parameters gives the
+/// problem instead.
 ///
 /// ```
 /// use gradcheck_runtime::sweep::{sweep, DEFAULT_STEPS};
@@ -232,7 +236,12 @@ where
 {
     let mut theta = params.to_standard();
     let layout = theta.layout();
-    let (f0, gradient) = cost(&theta);
+    let panicked = |at: &str, payload: Box<dyn std::any::Any + Send>| Problem::CostPanicked {
+        at: at.to_string(),
+        message: crate::check::panic_message(payload),
+    };
+    let (f0, gradient) = catch_unwind(AssertUnwindSafe(|| cost(&theta)))
+        .map_err(|p| panicked("at the parameters", p))?;
     if !f0.to_f64().is_finite() {
         return Err(Problem::NonFiniteCost { value: f0.to_f64() });
     }
@@ -254,21 +263,25 @@ where
             let result = central(
                 |v: P::Scalar| {
                     theta.set_flat(i, v);
-                    let value = cost(&theta).0.to_f64();
+                    let value = catch_unwind(AssertUnwindSafe(|| cost(&theta).0.to_f64()));
                     theta.set_flat(i, x);
                     evaluations += 1;
-                    if value.is_finite() {
-                        Ok(value)
-                    } else {
-                        Err(())
+                    match value {
+                        Ok(v) if v.is_finite() => Ok(v),
+                        Ok(_) => Err(None),
+                        Err(payload) => Err(Some(payload)),
                     }
                 },
                 x,
                 h,
             );
             match result {
-                Ok(d) => numeric.push(d.value),
-                Err(_) => missing += 1,
+                Ok(d) if d.value.is_finite() => numeric.push(d.value),
+                Err(DifferenceError::Evaluation(Some(payload))) => {
+                    let at = format!("when {} was perturbed", layout.name(i, "theta", &[]));
+                    return Err(panicked(&at, payload));
+                }
+                _ => missing += 1,
             }
         }
         let relative_difference = if missing == 0 {

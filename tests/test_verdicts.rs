@@ -17,11 +17,20 @@ fn a_gradient_twice_too_large_fails_even_when_tiny() {
 
 #[test]
 fn exact_zero_agreement_is_certified_only_at_round_off() {
-    // A constant cost has gradient 0; the numeric side is 0 to round-off.
+    // A constant cost has gradient 0, certified to the cost's resolution.
     let cost = |t: &[f64; 2]| (3.0 + 0.0 * t[0], [0.0, 0.0]);
     let report = check(&[0.1, 0.2], cost, &Config::new());
     assert_eq!(report.verdict, Verdict::Pass, "{report}");
-    // The same cost with a nonzero gradient of 1e-6 is a bug and fails.
+    assert!(report.vacuous());
+    // A huge f32 cost that a step cannot move is blind: it says so.
+    let cost = |t: &[f32; 2]| (1e6 + t[0] * t[1], [0.0f32, 0.0]);
+    let report = check(&[0.1f32, 0.2], cost, &Config::new());
+    assert_eq!(report.verdict, Verdict::Inconclusive, "{report}");
+    assert!(
+        report.to_string().contains("did not change at all"),
+        "{report}"
+    );
+    // The constant cost with a nonzero gradient of 1e-6 is a bug and fails.
     let cost = |t: &[f64; 2]| (3.0 + 0.0 * t[0], [1e-6, 0.0]);
     let report = check(&[0.1, 0.2], cost, &Config::new());
     assert_eq!(report.verdict, Verdict::Fail, "{report}");

@@ -488,6 +488,34 @@ where
             }
         }
     }
+    // A cost that did not change at all when any parameter moved is blind at
+    // this step (|J| so large that a step changes it by less than an ulp):
+    // agreement of a zero analytic gradient with it would mean nothing. (A
+    // nonzero analytic gradient goes on to the flatness probes below.)
+    let all_flat = stencils
+        .iter()
+        .all(|s| s.is_some_and(|s| s.f_plus == f0 && s.f_minus == f0));
+    let blind = || {
+        // The smallest gradient a step could show: an ulp of the cost over
+        // the smallest step. Above √tol (absolute), "zero" means nothing.
+        let smallest_step = stencils
+            .iter()
+            .flatten()
+            .map(|s| s.central().step)
+            .fold(f64::INFINITY, f64::min);
+        P::Scalar::EPSILON * f0.abs() / smallest_step > tol.sqrt()
+    };
+    if all_flat && analytic.iter().all(|a| *a == 0.0) && blind() {
+        report.verdict = Verdict::Inconclusive;
+        report.diagnosis.push(format!(
+            "the cost ({f0:e}) did not change at all when any parameter moved by its step: the \
+             step is below the resolution of {} at this cost (raise eps, or subtract the \
+             constant part of the cost)",
+            P::Scalar::NAME
+        ));
+        report.evaluations = probe.evaluations;
+        return report;
+    }
     let mut estimates: Vec<Option<Estimate>> =
         stencils.iter().map(|s| s.map(|s| s.central())).collect();
 
@@ -828,7 +856,7 @@ where
     if unresolved {
         report.diagnosis.push(
             "the numeric derivative's error estimate is too large to judge the unresolved \
-             entries: is the cost noisy, or too curved for the step (try a smaller eps)?"
+             entries: is the cost noisy, or too curved for the step?"
                 .to_string(),
         );
     }
@@ -964,6 +992,13 @@ fn describe(e: DifferenceError<EvalFailure>, name: &str) -> (String, Option<Prob
             format!(
                 "{name} = {x:e}: the step {step:e} vanishes when added to it; no numeric \
                  derivative (raise eps)"
+            ),
+            None,
+        ),
+        DifferenceError::StepOverflows { x, step } => (
+            format!(
+                "{name} = {x:e}: a step of {step:e} overflows the floating-point range; no \
+                 numeric derivative there"
             ),
             None,
         ),

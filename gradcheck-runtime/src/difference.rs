@@ -53,11 +53,18 @@ pub fn stencil<S: Scalar>(x: S, h: f64) -> Option<(S, S)> {
 /// Why a difference could not be formed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DifferenceError<E> {
-    /// `x ± h` is not representable in the scalar type (or not finite).
+    /// `x ± h` rounds back to `x` in the scalar type.
     StepBelowResolution {
         /// The point.
         x: f64,
         /// The step that vanished.
+        step: f64,
+    },
+    /// `x ± h` overflows the scalar type.
+    StepOverflows {
+        /// The point.
+        x: f64,
+        /// The step.
         step: f64,
     },
     /// The function failed (non-finite value, panic, …) at a stencil point.
@@ -87,9 +94,20 @@ impl Stencil {
         x: S,
         h: f64,
     ) -> Result<Stencil, DifferenceError<E>> {
-        let (plus, minus) = stencil(x, h).ok_or(DifferenceError::StepBelowResolution {
-            x: x.to_f64(),
-            step: h,
+        let (plus, minus) = stencil(x, h).ok_or_else(|| {
+            let overflows = !S::from_f64(x.to_f64() + h).to_f64().is_finite()
+                || !S::from_f64(x.to_f64() - h).to_f64().is_finite();
+            if overflows {
+                DifferenceError::StepOverflows {
+                    x: x.to_f64(),
+                    step: h,
+                }
+            } else {
+                DifferenceError::StepBelowResolution {
+                    x: x.to_f64(),
+                    step: h,
+                }
+            }
         })?;
         let f_plus = f(plus).map_err(DifferenceError::Evaluation)?;
         let f_minus = f(minus).map_err(DifferenceError::Evaluation)?;

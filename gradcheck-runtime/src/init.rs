@@ -462,7 +462,8 @@ impl Init {
 
 /// A proptest strategy drawing a whole parameter container of the given
 /// shape, each tensor from `init` (see [`Init::block_strategy`]). Shrinking
-/// moves entries toward zero one at a time.
+/// moves entries toward zero one at a time (orthogonal tensors shrink
+/// whole, to other orthogonal tensors).
 ///
 /// Fails with a message when `shape` does not fit the container type.
 ///

@@ -389,6 +389,17 @@ impl<S: Scalar, const N: usize> Gradient for [S; N] {
     }
 }
 
+/// Refuses shapes whose entry count overflows `usize` or is absurd to draw.
+fn countable(shape: &[usize]) -> Result<(), String> {
+    const MOST: usize = 1 << 40;
+    match shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) {
+        Some(n) if n <= MOST => Ok(()),
+        _ => Err(format!(
+            "the shape {shape:?} has more entries than can be drawn (at most 2^40)"
+        )),
+    }
+}
+
 impl<S: Scalar, const N: usize> Draw for [S; N] {
     fn layout_for(shape: &Shape) -> Result<Layout, String> {
         match shape {
@@ -455,7 +466,7 @@ impl<S: Scalar> Gradient for [S] {
 impl<S: Scalar> Draw for Vec<S> {
     fn layout_for(shape: &Shape) -> Result<Layout, String> {
         match shape {
-            Shape::Of([n]) => Ok(Layout::vector(*n)),
+            Shape::Of([n]) => countable(&[*n]).map(|()| Layout::vector(*n)),
             Shape::Of(s) => Err(format!(
                 "Vec<{}> is one-dimensional, but {} axes were given: {s:?}",
                 S::NAME,
@@ -527,7 +538,9 @@ impl<S: Scalar, D: Dimension> Gradient for Array<S, D> {
 impl<S: Scalar, D: Dimension> Draw for Array<S, D> {
     fn layout_for(shape: &Shape) -> Result<Layout, String> {
         match shape {
-            Shape::Of(s) if fits::<D>(s.len()) => Ok(Layout::new(vec![s.to_vec()])),
+            Shape::Of(s) if fits::<D>(s.len()) => {
+                countable(s).map(|()| Layout::new(vec![s.to_vec()]))
+            }
             Shape::Of(s) => Err(format!(
                 "the array type has {} axes, but the shape {s:?} has {}",
                 D::NDIM.unwrap_or(0),
@@ -680,6 +693,9 @@ impl<S: Scalar, D: Dimension> Draw for Vec<Array<S, D>> {
                         s.len(),
                         D::NDIM.unwrap_or(0)
                     ));
+                }
+                for s in shapes.iter() {
+                    countable(s)?;
                 }
                 Ok(Layout::list(shapes.iter().map(|s| s.to_vec()).collect()))
             }

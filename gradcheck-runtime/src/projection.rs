@@ -112,7 +112,7 @@ impl fmt::Display for ProjectionReport {
         };
         writeln!(
             f,
-            "  largest relative gap along a direction = {:.3e}  {cmp}  tol {:.1e}",
+            "  largest relative gap along a direction = {:.3e}  {cmp}  tol {:e}",
             self.relative_difference, self.tol
         )?;
         for (k, (a, n)) in self.directional.iter().enumerate() {

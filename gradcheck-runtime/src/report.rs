@@ -272,7 +272,7 @@ impl Report {
             let rel = self.relative_difference;
             let cmp = if rel <= self.tol { "<=" } else { ">" };
             line.push_str(&format!(
-                ": relative difference {rel:.3e} {cmp} tol {:.1e}",
+                ": relative difference {rel:.3e} {cmp} tol {:e}",
                 self.tol
             ));
             let bad = self.worst();
@@ -318,10 +318,10 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "gradcheck {}: {} ({} parameters of shape {}, {})",
+            "gradcheck {}: {} ({} of shape {}, {})",
             self.verdict,
             self.label,
-            self.layout.len(),
+            count(self.layout.len(), "parameter"),
             self.layout,
             self.scalar
         )?;
@@ -333,7 +333,7 @@ impl fmt::Display for Report {
             let cmp = if rel <= self.tol { "<=" } else { ">" };
             writeln!(
                 f,
-                "  relative difference |a - n| / (|a| + |n|) = {rel:.3e}  {cmp}  tol {:.1e}",
+                "  relative difference |a - n| / (|a| + |n|) = {rel:.3e}  {cmp}  tol {:e}",
                 self.tol
             )?;
             write_components(f, self)?;
@@ -352,7 +352,7 @@ impl fmt::Display for Report {
             };
             writeln!(
                 f,
-                "  method: central differences, h = {:.0e} * max(1, |theta_i|){refined}; cost evaluations: {}",
+                "  method: central differences, h = {:e} * max(1, |theta_i|){refined}; cost evaluations: {}",
                 self.eps, self.evaluations
             )?;
         }
@@ -375,8 +375,8 @@ fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result 
     } else {
         (
             format!(
-                "of {} entries, {}; worst first:",
-                report.components.len(),
+                "of {}, {}; worst first:",
+                count(report.components.len(), "entry"),
                 count_statuses(&bad)
             ),
             bad,
@@ -417,6 +417,15 @@ fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result 
         writeln!(f, "    ... and {} more", rows.len() - SHOWN)?;
     }
     Ok(())
+}
+
+/// `1 entry`, `3 entries`, `1 parameter`, `2 parameters`.
+fn count(n: usize, thing: &str) -> String {
+    match (n, thing.strip_suffix('y')) {
+        (1, _) => format!("1 {thing}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        (_, None) => format!("{n} {thing}s"),
+    }
 }
 
 fn count_statuses(bad: &[&Component]) -> String {

@@ -475,6 +475,11 @@ fn drive<S, ST, O>(
             ));
             panic!("\n{outcome}  {}", lines.join("\n  "));
         }
+        Err(TestError::Abort(reason)) if t.inconclusive == 0 => panic!(
+            "\ngradcheck {}: no draw could be made ({reason}): does a data strategy filter \
+             out too much? {reproduce}",
+            spec.function
+        ),
         Err(TestError::Abort(_)) => {
             let last = t
                 .last_inconclusive

@@ -372,10 +372,10 @@ pub use gradcheck_macros::gradcheck;
 /// ```
 pub use gradcheck_macros::Params;
 pub use gradcheck_runtime::{
-    check, check_hvp, check_layer, check_split, compare, difference, identical_units, init, layer,
-    params, report, runner, self_test, selftest, sweep, symmetry, Component, Config, Gradient,
-    Init, Layer, LayerConfig, LayerReport, Layout, Params, Problem, Report, Scalar, Shape, Status,
-    Symmetry, Verdict,
+    check, check_hvp, check_layer, check_parallel, check_split, compare, difference,
+    identical_units, init, layer, params, report, runner, self_test, selftest, sweep, symmetry,
+    Component, Config, Gradient, Init, Layer, LayerConfig, LayerReport, Layout, Params, Problem,
+    Report, Scalar, Shape, Status, Symmetry, Verdict,
 };
 pub use ndarray;
 /// The property-testing crate behind the draws, for writing data strategies
@@ -388,7 +388,7 @@ pub mod __private {
     pub use gradcheck_runtime::init::Init;
     pub use gradcheck_runtime::layer::fn_layer;
     pub use gradcheck_runtime::params::Shape;
-    pub use gradcheck_runtime::runner::{run, run_layer, run_split, shaped, Spec};
+    pub use gradcheck_runtime::runner::{run, run_layer, run_parallel, run_split, shaped, Spec};
     pub use proptest;
     pub use proptest::strategy::Just;
 }

@@ -174,3 +174,31 @@ fn a_single_odd_ratio_is_not_called_a_scale_error() {
         "{report}"
     );
 }
+
+#[test]
+fn a_budget_stops_the_check_and_says_how_far_it_got() {
+    let cost = |t: &Vec<f64>| {
+        (
+            t.iter().map(|x| x.sin()).sum::<f64>(),
+            t.iter().map(|x| x.cos()).collect::<Vec<f64>>(),
+        )
+    };
+    let theta: Vec<f64> = (0..100).map(|i| i as f64 / 100.0).collect();
+    let report = check(&theta, cost, &Config::new().max_evaluations(50));
+    assert_eq!(report.verdict, Verdict::Inconclusive, "{report}");
+    assert!(report.evaluations <= 50, "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("spent after differencing 24 of 100 entries"),
+        "{report}"
+    );
+    // A disagreement found within the budget is still a failure.
+    let wrong = |t: &Vec<f64>| {
+        let (j, mut g) = cost(t);
+        g[3] *= 2.0;
+        (j, g)
+    };
+    let report = check(&theta, wrong, &Config::new().max_evaluations(50));
+    assert_eq!(report.verdict, Verdict::Fail, "{report}");
+}

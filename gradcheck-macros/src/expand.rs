@@ -134,7 +134,11 @@ fn test(plan: &Plan, moved: &[Attribute]) -> TokenStream {
         None => {
             let at = plan.output_span;
             let private = private_path(plan, at);
-            quote_spanned!(at=> #private::run(#spec, #strategies, #cost))
+            if plan.parallel {
+                quote_spanned!(at=> #private::run_parallel(#spec, #strategies, #cost))
+            } else {
+                quote_spanned!(at=> #private::run(#spec, #strategies, #cost))
+            }
         }
         Some(grad) => {
             let at = grad.span();
@@ -387,7 +391,7 @@ mod tests {
             errors("eps = 0, foo = 1, tol = 1e999", item),
             [
                 "unknown argument `foo`; expected one of `eps`, `tol`, `dim`, `shape`, `shapes`, \
-                 `names`, `grad`, `cases`, `init`, `sweep`, `layer`, `backward`, `input`, `params`, `data`, `crate`",
+                 `names`, `grad`, `cases`, `init`, `sweep`, `parallel`, `layer`, `backward`, `input`, `params`, `data`, `crate`",
                 "`eps` must be positive: it is the step of the finite differences, such as \
                  `eps = 1e-4`",
                 "`tol` must be finite, but `1e999` is too large for `f64`",

@@ -74,7 +74,8 @@ fn check(args: &Args, func: &ItemFn, errors: &mut Errors) -> Option<LayerPlan> {
             );
         }
     }
-    let not_here: [(&str, Option<&Ident>); 6] = [
+    let not_here: [(&str, Option<&Ident>); 7] = [
+        ("parallel", args.parallel.as_ref().map(|a| &a.key)),
         ("dim", args.dim.as_ref().map(|a| &a.key)),
         ("shape", args.shape.as_ref().map(|a| &a.key)),
         ("shapes", args.shapes.as_ref().map(|a| &a.key)),
@@ -193,6 +194,7 @@ fn check(args: &Args, func: &ItemFn, errors: &mut Errors) -> Option<LayerPlan> {
             },
             cases: cases.unwrap_or(0),
             sweep: false,
+            parallel: false,
             eps,
             tol,
             grad: None,

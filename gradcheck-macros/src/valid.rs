@@ -28,6 +28,8 @@ pub struct Plan {
     pub cases: u32,
     /// Whether the test also runs a step sweep at its first draw.
     pub sweep: bool,
+    /// Whether the first differences run in parallel.
+    pub parallel: bool,
     pub eps: Option<f64>,
     pub tol: Option<f64>,
     pub grad: Option<ExprPath>,
@@ -116,6 +118,13 @@ pub fn check(args: &Args, sig: Option<&Sig>, errors: &mut Errors) -> Option<Plan
         name_count(args, sig, names, shape, errors);
     }
     output(args, sig, errors);
+    if let (Some(parallel), Some(_)) = (&args.parallel, &args.grad) {
+        errors.at(
+            &parallel.key,
+            "`parallel` takes a cost that returns its value and gradient together; it does not \
+             go with `grad = path`",
+        );
+    }
     let data = bind(args, sig, errors);
 
     if !errors.is_empty() {
@@ -139,6 +148,10 @@ pub fn check(args: &Args, sig: Option<&Sig>, errors: &mut Errors) -> Option<Plan
         cases: cases.unwrap_or(0),
         sweep: args
             .sweep
+            .as_ref()
+            .is_some_and(|arg| arg.value.unwrap_or(false)),
+        parallel: args
+            .parallel
             .as_ref()
             .is_some_and(|arg| arg.value.unwrap_or(false)),
         eps,

@@ -39,6 +39,11 @@ pub struct Config {
     pub param: String,
     /// Names of the parameter blocks (one per tensor), overriding `param`.
     pub names: Vec<String>,
+    /// Stop after this many cost evaluations, with an inconclusive verdict
+    /// that says how far the check got.
+    pub max_evaluations: Option<usize>,
+    /// Stop after this much time, likewise.
+    pub max_time: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -68,6 +73,18 @@ impl Config {
     /// Sets the parameters' name.
     pub fn param(mut self, param: impl Into<String>) -> Self {
         self.param = param.into();
+        self
+    }
+
+    /// Stops the check after `n` cost evaluations.
+    pub fn max_evaluations(mut self, n: usize) -> Self {
+        self.max_evaluations = Some(n);
+        self
+    }
+
+    /// Stops the check after `time`.
+    pub fn max_time(mut self, time: std::time::Duration) -> Self {
+        self.max_time = Some(time);
         self
     }
 
@@ -159,6 +176,92 @@ where
     run(params, Split(cost, grad), config)
 }
 
+/// Checks a cost that returns its value and gradient, evaluating the first
+/// central difference of every entry in parallel (on every core, through
+/// rayon with the `rayon` feature; sequentially without it). Refinement,
+/// kink tests and the rest run sequentially; `max_evaluations` and
+/// `max_time` apply to them, not to the parallel pass.
+///
+/// ```
+/// use gradcheck_runtime::{check_parallel, Config};
+///
+/// let cost = |t: &Vec<f64>| (t.iter().map(|x| x.exp()).sum::<f64>(), t.iter().map(|x| x.exp()).collect::<Vec<_>>());
+/// let report = check_parallel(&vec![0.1, -0.3, 0.7, 1.1], cost, &Config::new());
+/// assert!(report.passed(), "{report}");
+/// ```
+pub fn check_parallel<P, G, F>(params: &P, cost: F, config: &Config) -> Report
+where
+    P: Params + Send + Sync,
+    G: Gradient<Scalar = P::Scalar>,
+    F: Fn(&P) -> (P::Scalar, G) + Sync,
+{
+    let first = |theta: &P, eps: f64| parallel_first_pass(theta, eps, &|p: &P| cost(p).0);
+    run_with(params, Combined(&cost), config, Some(&first))
+}
+
+/// The first pass over all entries, each worker with its own copy of θ.
+#[cfg(feature = "rayon")]
+fn parallel_first_pass<P, C>(
+    theta: &P,
+    eps: f64,
+    value: &C,
+) -> Vec<Result<Stencil, DifferenceError<EvalFailure>>>
+where
+    P: Params + Send + Sync,
+    C: Fn(&P) -> P::Scalar + Sync,
+{
+    use rayon::prelude::*;
+    let n = theta.flat_len();
+    (0..n)
+        .into_par_iter()
+        .map_init(
+            || theta.clone(),
+            |local, i| first_difference(local, i, eps, value),
+        )
+        .collect()
+}
+
+#[cfg(not(feature = "rayon"))]
+fn parallel_first_pass<P, C>(
+    theta: &P,
+    eps: f64,
+    value: &C,
+) -> Vec<Result<Stencil, DifferenceError<EvalFailure>>>
+where
+    P: Params,
+    C: Fn(&P) -> P::Scalar,
+{
+    let mut local = theta.clone();
+    (0..theta.flat_len())
+        .map(|i| first_difference(&mut local, i, eps, value))
+        .collect()
+}
+
+/// Entry `i`'s central difference on a private copy of θ.
+fn first_difference<P: Params, C: Fn(&P) -> P::Scalar>(
+    local: &mut P,
+    i: usize,
+    eps: f64,
+    value: &C,
+) -> Result<Stencil, DifferenceError<EvalFailure>> {
+    let x = local.get_flat(i);
+    let h = step_for(eps, x.to_f64());
+    Stencil::evaluate(
+        |v: P::Scalar| {
+            local.set_flat(i, v);
+            let result = catch_unwind(AssertUnwindSafe(|| value(local)));
+            local.set_flat(i, x);
+            match result {
+                Ok(f) if f.to_f64().is_finite() => Ok(f.to_f64()),
+                Ok(f) => Err(EvalFailure::NonFinite(f.to_f64())),
+                Err(payload) => Err(EvalFailure::Panicked(panic_message(payload))),
+            }
+        },
+        x,
+        h,
+    )
+}
+
 /// A cost with its gradient, in one of the two forms.
 trait Objective<P: Params> {
     type G: Gradient<Scalar = P::Scalar>;
@@ -221,6 +324,8 @@ pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 enum EvalFailure {
     NonFinite(f64),
     Panicked(String),
+    /// The evaluation or time budget is spent.
+    Budget,
 }
 
 /// The working copy of the parameters and the objective, with a count of
@@ -229,12 +334,17 @@ struct Probe<P, O> {
     theta: P,
     objective: O,
     evaluations: usize,
+    /// Evaluations allowed in all.
+    limit: usize,
+    /// When the budget ends.
+    deadline: Option<std::time::Instant>,
 }
 
 impl<P: Params, O: Objective<P>> Probe<P, O> {
     /// The cost with entry `i` set to `x`; the entry is restored afterwards,
     /// whether or not the cost panicked.
     fn value_at(&mut self, i: usize, x: P::Scalar) -> Result<f64, EvalFailure> {
+        self.spend()?;
         let original = self.theta.get_flat(i);
         self.theta.set_flat(i, x);
         let (theta, objective) = (&self.theta, &mut self.objective);
@@ -250,7 +360,20 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
 
     /// The cost with several entries moved at once (`θᵢ + δᵢ`), restored
     /// afterwards.
+    /// Refuses an evaluation once the budget is spent.
+    fn spend(&self) -> Result<(), EvalFailure> {
+        let late = self
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d);
+        if self.evaluations >= self.limit || late {
+            Err(EvalFailure::Budget)
+        } else {
+            Ok(())
+        }
+    }
+
     fn value_moved(&mut self, moves: &[(usize, f64)]) -> Result<f64, EvalFailure> {
+        self.spend()?;
         let original: Vec<P::Scalar> = moves.iter().map(|&(i, _)| self.theta.get_flat(i)).collect();
         for (&(i, delta), x) in moves.iter().zip(&original) {
             self.theta
@@ -282,6 +405,9 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
         let delta = eps / 4.0;
         let mut values = vec![f0];
         for k in 1..NOISE_POINTS {
+            if self.spend().is_err() {
+                break;
+            }
             for (i, x) in original.iter().enumerate() {
                 let x = x.to_f64();
                 let sign = if (i.wrapping_mul(0x9E37_79B9) >> 7) & 1 == 0 {
@@ -310,6 +436,9 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
     }
 }
 
+/// A relative gap that no truncation or round-off of a plain central
+/// difference at a sensible step explains.
+const GROSS: f64 = 1e-2;
 /// Relative distances of the probes that tell a parameter the cost ignores
 /// from a saturated one.
 const FLAT_PROBES: [f64; 3] = [0.5, 8.0, 128.0];
@@ -335,7 +464,24 @@ const NONDETERMINISM_ULPS: f64 = 4.0;
 /// How many entries without a numeric derivative the diagnosis lists.
 const SHOWN_REASONS: usize = 5;
 
+/// Computes every entry's first central difference at once (in parallel),
+/// given the parameters and `eps`.
+type FirstPass<'a, P> = &'a dyn Fn(&P, f64) -> Vec<Result<Stencil, DifferenceError<EvalFailure>>>;
+
 fn run<P, O>(params: &P, objective: O, config: &Config) -> Report
+where
+    P: Params,
+    O: Objective<P>,
+{
+    run_with(params, objective, config, None)
+}
+
+fn run_with<P, O>(
+    params: &P,
+    objective: O,
+    config: &Config,
+    parallel: Option<FirstPass<'_, P>>,
+) -> Report
 where
     P: Params,
     O: Objective<P>,
@@ -397,6 +543,8 @@ where
         theta,
         objective,
         evaluations: 0,
+        limit: config.max_evaluations.unwrap_or(usize::MAX),
+        deadline: config.max_time.map(|t| std::time::Instant::now() + t),
     };
     let first = {
         let (theta, objective) = (&probe.theta, &mut probe.objective);
@@ -463,10 +611,36 @@ where
     // First pass: one central difference per entry, keeping both values.
     let mut stencils: Vec<Option<Stencil>> = Vec::with_capacity(n);
     let mut failures: Vec<Option<String>> = vec![None; n];
+    let mut budget_spent = false;
+    let mut unrefined_after_budget = false;
+    let mut first: Vec<Result<Stencil, DifferenceError<EvalFailure>>> = Vec::new();
+    if let Some(parallel) = parallel {
+        first = parallel(&probe.theta, eps);
+        probe.evaluations += first
+            .iter()
+            .map(|r| match r {
+                Ok(_) => 2,
+                Err(_) => 1,
+            })
+            .sum::<usize>();
+    }
+    let mut first = first.into_iter();
     for (i, failure) in failures.iter_mut().enumerate() {
+        if budget_spent {
+            stencils.push(None);
+            continue;
+        }
         let x = probe.theta.get_flat(i);
         let h = step_for(eps, x.to_f64());
-        match Stencil::evaluate(|v| probe.value_at(i, v), x, h) {
+        let result = match parallel {
+            Some(_) => first.next().expect("one stencil per entry"),
+            None => Stencil::evaluate(|v| probe.value_at(i, v), x, h),
+        };
+        match result {
+            Err(DifferenceError::Evaluation(EvalFailure::Budget)) => {
+                budget_spent = true;
+                stencils.push(None);
+            }
             Ok(s) if s.central().value.is_finite() => stencils.push(Some(s)),
             Ok(s) => {
                 *failure = Some(format!(
@@ -551,6 +725,12 @@ where
                     estimates[i] = Some(r);
                     report.refined += 1;
                 }
+                Err(DifferenceError::Evaluation(EvalFailure::Budget)) => {
+                    // Keep the plain difference; judge it as unrefined.
+                    budget_spent = true;
+                    unrefined_after_budget = true;
+                    break;
+                }
                 Err(e) => {
                     let (reason, problem) = describe(e, &name_of(i));
                     if let Some(problem) = problem {
@@ -590,7 +770,22 @@ where
                 status: Status::Agree,
             };
             match estimates[i] {
-                Some(d) => classify(&mut c, &d, f0, noise, tol, epsilon, zero_floor),
+                Some(d) => {
+                    classify(&mut c, &d, f0, noise, tol, epsilon, zero_floor);
+                    if unrefined_after_budget && d.evaluations <= 2 {
+                        // Cut short by the budget: a plain difference with
+                        // no error estimate settles only gross gaps.
+                        let gap = (c.analytic - d.value).abs();
+                        let scale = c.analytic.abs() + d.value.abs();
+                        if gap > tol * scale {
+                            c.status = if gap > GROSS * scale {
+                                Status::Disagree
+                            } else {
+                                Status::Unresolved
+                            };
+                        }
+                    }
+                }
                 None if c.analytic.is_finite() => c.status = Status::NoNumeric,
                 None => c.status = Status::NonFiniteAnalytic,
             }
@@ -821,6 +1016,19 @@ where
         .diagnosis
         .extend(describe_non_smooth(&report.components));
     report.diagnosis.extend(joint_note);
+    if budget_spent {
+        let checked = stencils.iter().filter(|s| s.is_some()).count();
+        report.diagnosis.push(format!(
+            "the budget ({}) was spent after differencing {checked} of {n} entries; the others \
+             are unchecked",
+            match (config.max_evaluations, config.max_time) {
+                (Some(e), Some(t)) => format!("{e} evaluations or {t:?}"),
+                (Some(e), None) => format!("{e} evaluations"),
+                (None, Some(t)) => format!("{t:?}"),
+                (None, None) => "none set".to_string(),
+            }
+        ));
+    }
     let reasons: Vec<String> = failures.into_iter().flatten().collect();
     report
         .diagnosis
@@ -1006,6 +1214,9 @@ fn describe(e: DifferenceError<EvalFailure>, name: &str) -> (String, Option<Prob
             format!("the cost is {v} when {name} is perturbed; no numeric derivative there"),
             None,
         ),
+        DifferenceError::Evaluation(EvalFailure::Budget) => {
+            (format!("{name}: not refined, the budget is spent"), None)
+        }
         DifferenceError::Evaluation(EvalFailure::Panicked(message)) => (
             String::new(),
             Some(Problem::CostPanicked {

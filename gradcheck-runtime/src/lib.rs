@@ -35,7 +35,7 @@ pub mod selftest;
 pub mod sweep;
 pub mod symmetry;
 
-pub use check::{check, check_split, Config};
+pub use check::{check, check_parallel, check_split, Config};
 pub use init::Init;
 pub use layer::{check_hvp, check_layer, Layer, LayerConfig, LayerReport};
 pub use params::{Draw, Gradient, Layout, Params, Shape};

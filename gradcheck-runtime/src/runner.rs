@@ -25,7 +25,7 @@ use proptest::test_runner::{
     Config as ProptestConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
 
-use crate::check::{check, check_split, Config};
+use crate::check::{check, check_parallel, check_split, Config};
 use crate::init::{params_strategy, Init};
 use crate::layer::{check_layer, Layer, LayerConfig, LayerReport};
 use crate::params::{describe, Draw, Gradient, Params, Shape};
@@ -104,6 +104,7 @@ impl Spec {
             label: self.function.to_string(),
             param: self.param.to_string(),
             names: self.names.iter().map(|s| s.to_string()).collect(),
+            ..Config::default()
         }
     }
 }
@@ -131,6 +132,28 @@ where
             }
         },
         |(p, d)| check(p, |t: &P| cost(t, d), &config),
+        |(p, d)| input_lines(&spec, p, d),
+    );
+}
+
+/// [`run`] with the first central difference of every entry evaluated in
+/// parallel (see [`check_parallel`]): the attribute's `parallel` argument.
+/// Without the `rayon` feature it runs sequentially.
+pub fn run_parallel<P, G, D, DS, F>(spec: Spec, data: DS, cost: F)
+where
+    P: Draw + Debug + Send + Sync,
+    G: Gradient<Scalar = P::Scalar>,
+    DS: Strategy<Value = D>,
+    D: Debug + Sync,
+    F: Fn(&P, &D) -> (P::Scalar, G) + Sync,
+{
+    let config = spec.config();
+    let strategy = (drawn_params::<P>(&spec), data);
+    drive::<P::Scalar, _, _>(
+        &spec,
+        &strategy,
+        |_| {},
+        |(p, d)| check_parallel(p, |t: &P| cost(t, d), &config),
         |(p, d)| input_lines(&spec, p, d),
     );
 }

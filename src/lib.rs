@@ -371,11 +371,12 @@ pub use gradcheck_macros::gradcheck;
 /// assert!(text.contains("confined to dense.bias"), "{text}");
 /// ```
 pub use gradcheck_macros::Params;
+pub use gradcheck_runtime::projection::check_projected;
 pub use gradcheck_runtime::{
     check, check_hvp, check_layer, check_parallel, check_split, compare, difference,
-    identical_units, init, layer, params, report, runner, self_test, selftest, sweep, symmetry,
-    Component, Config, Gradient, Init, Layer, LayerConfig, LayerReport, Layout, Params, Problem,
-    Report, Scalar, Shape, Status, Symmetry, Verdict,
+    identical_units, init, layer, params, projection, report, runner, self_test, selftest, sweep,
+    symmetry, Component, Config, Gradient, Init, Layer, LayerConfig, LayerReport, Layout, Params,
+    Problem, Report, Scalar, Shape, Status, Symmetry, Verdict,
 };
 pub use ndarray;
 /// The property-testing crate behind the draws, for writing data strategies

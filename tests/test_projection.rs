@@ -5,6 +5,8 @@ use gradcheck::projection::{check_projected, ProjectionConfig};
 use gradcheck::{Config, Init, Verdict};
 
 /// Σ cᵢ sin θᵢ + ½(Σ θᵢ)²: every entry of the gradient depends on all θ.
+/// (It takes `&Vec` because `Vec<f64>` is the checked parameter type.)
+#[allow(clippy::ptr_arg)]
 fn cost(t: &Vec<f64>) -> (f64, Vec<f64>) {
     let sum: f64 = t.iter().sum();
     let weights = |i: usize| 1.0 + (i % 5) as f64;

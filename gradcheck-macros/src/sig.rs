@@ -321,6 +321,21 @@ fn parameters<'a>(ty: &'a Type, errors: &mut Errors) -> Option<(&'a Type, Kind, 
         );
         return None;
     };
+    if let Type::Array(array) = unwrap(&reference.elem) {
+        if let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        }) = &array.len
+        {
+            if n.base10_parse::<u64>().ok() == Some(0) {
+                errors.at(
+                    &array.len,
+                    "an array of 0 parameters has nothing to check; give it at least one entry",
+                );
+                return None;
+            }
+        }
+    }
     if reference.mutability.is_some() {
         errors.at(
             ty,

@@ -312,6 +312,27 @@ impl Init {
         }
     }
 
+    /// Checks the scheme's numbers: a half-width, constant or gain must be
+    /// finite.
+    ///
+    /// ```
+    /// use gradcheck_runtime::Init;
+    ///
+    /// assert!(Init::Uniform(0.12).validate().is_ok());
+    /// assert!(Init::Uniform(f64::INFINITY).validate().unwrap_err().contains("uniform(inf)"));
+    /// ```
+    pub fn validate(&self) -> Result<(), String> {
+        let number = match *self {
+            Init::Uniform(x) | Init::Constant(x) | Init::Orthogonal { gain: x } => x,
+            _ => 0.0,
+        };
+        if number.is_finite() {
+            Ok(())
+        } else {
+            Err(format!("the initialization {self} needs a finite number"))
+        }
+    }
+
     /// The mean of every entry: `c` for `Constant(c)`, else 0.
     pub fn mean(&self) -> f64 {
         match *self {

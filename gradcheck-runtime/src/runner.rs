@@ -225,6 +225,9 @@ where
     L::Input: Debug,
     L::Params: Debug,
 {
+    if let Err(message) = spec.init.validate() {
+        panic!("gradcheck {}: {message}", spec.function);
+    }
     let config = LayerConfig {
         check: spec.config(),
         input_name: spec.input.to_string(),
@@ -284,6 +287,9 @@ pub fn like<P: Params + Debug>(prototype: P, init: Init) -> impl Strategy<Value 
 /// The parameters' strategy for the attribute's shape, or a panic that
 /// says why the shape does not fit.
 fn drawn_params<P: Draw + Debug>(spec: &Spec) -> impl Strategy<Value = P> + Clone {
+    if let Err(message) = spec.init.validate() {
+        panic!("gradcheck {}: {message}", spec.function);
+    }
     match params_strategy::<P>(&spec.shape, spec.init) {
         Ok(s) => s,
         Err(message) => panic!(

@@ -68,6 +68,24 @@
 //!   method: central differences, h = 1e-4 * max(1, |theta_i|), 2 refined by Richardson extrapolation (Ridders); cost evaluations: 32
 //! ```
 //!
+//! # Beyond one cost at one point
+//!
+//! - [`check_layer`] checks a layer's backward pass (a [`Layer`], or a pair
+//!   of functions through [`layer::fn_layer`]) with random uneven
+//!   cotangents, row by row for small layers, and its forward-mode rule;
+//!   [`check_hvp`] checks a Hessian-vector product. `#[derive(Params)]`
+//!   names a struct's tensors in reports.
+//! - [`check_projected`] checks a gradient of millions of entries along
+//!   random directions and bisects to the wrong ones; [`check_parallel`]
+//!   spreads the differences over every core (feature `rayon`);
+//!   [`Config::max_evaluations`] and [`Config::max_time`] bound a check.
+//! - [`self_test`] is a negative control: planted errors must be caught.
+//! - [`sweep()`](fn@sweep) shows the error against the step, as a table and
+//!   an SVG plot.
+//! - [`init`] draws parameters (uniform, Glorot, He, LeCun, orthogonal,
+//!   seeded, per tensor), and [`Symmetry`] finds hidden units that training
+//!   cannot tell apart.
+//!
 //! # How a verdict is reached
 //!
 //! 1. The cost is evaluated at θ (twice: a cost that gives two values at the

@@ -249,13 +249,9 @@ fn first_difference<P: Params, C: Fn(&P) -> P::Scalar>(
     Stencil::evaluate(
         |v: P::Scalar| {
             local.set_flat(i, v);
-            let result = catch_unwind(AssertUnwindSafe(|| value(local)));
+            let result = guarded(|| value(local));
             local.set_flat(i, x);
-            match result {
-                Ok(f) if f.to_f64().is_finite() => Ok(f.to_f64()),
-                Ok(f) => Err(EvalFailure::NonFinite(f.to_f64())),
-                Err(payload) => Err(EvalFailure::Panicked(panic_message(payload))),
-            }
+            result
         },
         x,
         h,
@@ -319,6 +315,16 @@ pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
+/// Evaluates a cost guarded: a panic or a value that is not finite becomes
+/// an [`EvalFailure`].
+fn guarded<S: Scalar>(cost: impl FnOnce() -> S) -> Result<f64, EvalFailure> {
+    match catch_unwind(AssertUnwindSafe(cost)) {
+        Ok(v) if v.to_f64().is_finite() => Ok(v.to_f64()),
+        Ok(v) => Err(EvalFailure::NonFinite(v.to_f64())),
+        Err(payload) => Err(EvalFailure::Panicked(panic_message(payload))),
+    }
+}
+
 /// Why the cost gave no usable value at a perturbed point.
 #[derive(Debug)]
 enum EvalFailure {
@@ -348,14 +354,10 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
         let original = self.theta.get_flat(i);
         self.theta.set_flat(i, x);
         let (theta, objective) = (&self.theta, &mut self.objective);
-        let result = catch_unwind(AssertUnwindSafe(|| objective.value(theta)));
+        let result = guarded(|| objective.value(theta));
         self.theta.set_flat(i, original);
         self.evaluations += 1;
-        match result {
-            Ok(v) if v.to_f64().is_finite() => Ok(v.to_f64()),
-            Ok(v) => Err(EvalFailure::NonFinite(v.to_f64())),
-            Err(payload) => Err(EvalFailure::Panicked(panic_message(payload))),
-        }
+        result
     }
 
     /// The cost with several entries moved at once (`θᵢ + δᵢ`), restored
@@ -380,16 +382,12 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
                 .set_flat(i, P::Scalar::from_f64(x.to_f64() + delta));
         }
         let (theta, objective) = (&self.theta, &mut self.objective);
-        let result = catch_unwind(AssertUnwindSafe(|| objective.value(theta)));
+        let result = guarded(|| objective.value(theta));
         for (&(i, _), x) in moves.iter().zip(original) {
             self.theta.set_flat(i, x);
         }
         self.evaluations += 1;
-        match result {
-            Ok(v) if v.to_f64().is_finite() => Ok(v.to_f64()),
-            Ok(v) => Err(EvalFailure::NonFinite(v.to_f64())),
-            Err(payload) => Err(EvalFailure::Panicked(panic_message(payload))),
-        }
+        result
     }
 
     /// The noise in the cost's computed values near θ, from `NOISE_POINTS`
@@ -419,11 +417,11 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
                 self.theta.set_flat(i, P::Scalar::from_f64(moved));
             }
             let (theta, objective) = (&self.theta, &mut self.objective);
-            let result = catch_unwind(AssertUnwindSafe(|| objective.value(theta)));
+            let result = guarded(|| objective.value(theta));
             self.evaluations += 1;
             match result {
-                Ok(v) if v.to_f64().is_finite() => values.push(v.to_f64()),
-                _ => break,
+                Ok(v) => values.push(v),
+                Err(_) => break,
             }
         }
         for (i, x) in original.into_iter().enumerate() {

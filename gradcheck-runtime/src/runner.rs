@@ -155,7 +155,7 @@ where
         |_| {},
         |(p, d)| check_parallel(p, |t: &P| cost(t, d), &config),
         |(p, d)| input_lines(&spec, p, d),
-    );
+    )
 }
 
 /// Runs the check of a cost and a separate gradient function over drawn

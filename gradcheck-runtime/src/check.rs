@@ -1099,17 +1099,26 @@ fn classify(
     } else if gap > allowed + UNCERTAINTY_FACTOR * c.error_estimate {
         Status::Disagree
     } else if d.error <= ROUND_OFF_DOMINATED * round_off
-        && a.abs() <= c.error_estimate
-        && d.value.abs() <= UNCERTAINTY_FACTOR * c.error_estimate
-        && UNCERTAINTY_FACTOR * c.error_estimate <= zero_floor
+        && (zero_level(a, d.value, c.error_estimate, zero_floor)
+            || UNCERTAINTY_FACTOR * c.error_estimate <= tol.sqrt() * (a.abs() + d.value.abs()))
     {
-        // Both sides are zero as far as any difference can tell (the
-        // analytic one below the resolution itself, as for a gradient that
-        // is zero in exact arithmetic), and that resolution is fine.
+        // The gap is round-off, and round-off at this entry is either fine
+        // relative to the entry (better than √tol) or, for an entry that is
+        // zero in exact arithmetic, fine in absolute terms.
         Status::WithinRoundOff
     } else {
         Status::Unresolved
     };
+}
+
+/// Whether both sides are zero as far as any difference can tell: the
+/// analytic value below the resolution itself (as for a gradient that is
+/// zero in exact arithmetic), the numeric one within it, and that resolution
+/// fine in absolute terms.
+fn zero_level(analytic: f64, numeric: f64, uncertainty: f64, zero_floor: f64) -> bool {
+    analytic.abs() <= uncertainty
+        && numeric.abs() <= UNCERTAINTY_FACTOR * uncertainty
+        && UNCERTAINTY_FACTOR * uncertainty <= zero_floor
 }
 
 /// Sentences on the kinks and jumps found, one per kind, listing the

@@ -225,7 +225,11 @@
 /// | `cases = 64` | number of random draws; the `PROPTEST_CASES` environment variable overrides it | 32 |
 /// | `init = glorot_uniform` | distribution of the parameters, each tensor with its own fans (fan-in `c · …`, fan-out `r` for shape `(r, c, …)`): `uniform(0.5)`, `glorot_uniform`, `glorot_normal`, `he_uniform`, `he_normal`, `lecun_uniform`, `lecun_normal`, `orthogonal` or `orthogonal(gain)`, `zeros`, `constant(0.3)`, or any expression of type [`Init`] | `uniform(0.12)`, i.e. [`Init::default()`](Init::default) |
 /// | `sweep` (or `sweep = true`) | also run a step sweep at the first draw: print the relative difference at steps 1e-1 … 1e-12 and write the curve to `target/gradcheck/<function>_sweep.svg` (see [`sweep()`](fn@sweep)) | off |
+/// | `parallel` | evaluate the first differences on every core (feature `rayon`; sequential without it); not with `grad = path` | off |
 /// | `data(x = …, lambda in …)` | the value of every data argument, by name | required when there are data arguments |
+/// | `layer` | the function takes no arguments and returns a value implementing [`Layer`], whose backward pass is checked (see [`check_layer`]) | |
+/// | `backward = path` | the function is a layer's forward pass `fn(x: &I, p: &P) -> O`, and `path` its backward pass `fn(x: &I, p: &P, dy: &O) -> (I, P)` | |
+/// | `input = (4, 3)`, `params = (2, 3)` | with `layer` or `backward`: the shapes of the drawn input and parameters, or values whose shapes the draws copy (`params = Dense::zeros(3, 2)` for a struct that derives `Params`) | required for layer forms |
 /// | `crate = path` | path to this crate when it is renamed (`crate = gc` after `use gradcheck as gc;`) | `::gradcheck` |
 ///
 /// The sizes are positive integer literals. `eps`, `tol`, `dim`, `shape`,

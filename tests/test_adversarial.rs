@@ -154,3 +154,105 @@ fn one_ulp_of_nondeterminism_is_tolerated() {
     assert_ne!(report.verdict, Verdict::Fail, "{report}");
     assert!(report.problem.is_none(), "{report}");
 }
+
+#[test]
+fn projections_measure_the_cost_noise_of_huge_f32_sums() {
+    use gradcheck::projection::{check_projected, ProjectionConfig};
+    let n = 200_000;
+    let theta: Vec<f32> = gradcheck::Init::Uniform(1.0)
+        .sample_vec(&[n], 2)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    let cost = |t: &Vec<f32>| {
+        (
+            t.iter().map(|x| x * x).sum::<f32>() + 10.0,
+            t.iter().map(|x| 2.0 * x).collect::<Vec<f32>>(),
+        )
+    };
+    let report = check_projected(&theta, cost, &ProjectionConfig::default());
+    assert_ne!(report.verdict, Verdict::Fail, "{report}");
+}
+
+#[test]
+fn projections_refuse_a_gradient_of_the_wrong_shape() {
+    use gradcheck::ndarray::Array2;
+    use gradcheck::projection::{check_projected, ProjectionConfig};
+    let w = Array2::from_shape_vec((3, 4), (0..12).map(|i| i as f64 / 10.0).collect()).unwrap();
+    let cost = |w: &Array2<f64>| {
+        let g = Array2::from_shape_vec((4, 3), w.iter().map(|x| 2.0 * x).collect()).unwrap();
+        (w.mapv(|x| x * x).sum(), g)
+    };
+    let report = check_projected(&w, cost, &ProjectionConfig::default());
+    assert_eq!(report.verdict, Verdict::Fail, "{report}");
+    assert!(
+        report.to_string().contains("the gradient has shape (4, 3)"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_panicking_forward_pass_is_reported_by_the_layer_check() {
+    use gradcheck::layer::{check_layer, fn_layer, LayerConfig};
+    let forward = |x: &Array1<f64>, w: &Array1<f64>| -> Array1<f64> {
+        assert!(w[0] < 0.0, "forward boom");
+        x * w
+    };
+    let backward = |x: &Array1<f64>, w: &Array1<f64>, dy: &Array1<f64>| (dy * w, dy * x);
+    let report = check_layer(
+        &fn_layer(forward, backward),
+        &array![0.1, 0.2],
+        &array![0.3, 0.4],
+        &LayerConfig::new(),
+    );
+    assert_eq!(report.verdict, Verdict::Fail, "{report}");
+    assert!(report.to_string().contains("forward boom"), "{report}");
+}
+
+#[test]
+fn a_moderate_error_found_within_a_budget_fails() {
+    let cost = |t: &Vec<f64>| {
+        let mut g: Vec<f64> = t.iter().map(|x| x.cos()).collect();
+        g[3] *= 1.01;
+        (t.iter().map(|x| x.sin()).sum::<f64>(), g)
+    };
+    let theta: Vec<f64> = (0..100).map(|i| i as f64 / 100.0).collect();
+    let report = check(&theta, cost, &Config::new().max_evaluations(150));
+    assert_eq!(report.verdict, Verdict::Fail, "{report}");
+}
+
+#[test]
+fn layer_reports_name_the_tensors_of_a_wrong_shape() {
+    use gradcheck::layer::{check_layer, fn_layer, LayerConfig};
+    let forward = |x: &Array1<f64>, w: &gradcheck::ndarray::Array2<f64>| w.dot(x);
+    let backward = |x: &Array1<f64>, w: &gradcheck::ndarray::Array2<f64>, dy: &Array1<f64>| {
+        (
+            w.t().dot(dy),
+            gradcheck::ndarray::Array2::zeros((x.len(), dy.len())),
+        )
+    };
+    let w = gradcheck::ndarray::Array2::from_elem((2, 3), 0.1);
+    let report = check_layer(
+        &fn_layer(forward, backward),
+        &array![0.1, 0.2, 0.3],
+        &w,
+        &LayerConfig::new(),
+    );
+    assert_eq!(report.verdict, Verdict::Fail, "{report}");
+    assert!(
+        report.to_string().contains("{x: (3), params: (3, 2)}"),
+        "{report}"
+    );
+}
+
+#[test]
+fn unusable_initializations_are_refused_with_a_message() {
+    let result =
+        std::panic::catch_unwind(|| gradcheck::Init::Uniform(f64::MAX).sample_vec(&[3], 1));
+    let message = result.unwrap_err();
+    let text = message
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(text.contains("needs a finite number"), "{text}");
+}

@@ -435,8 +435,9 @@ impl<P: Params, O: Objective<P>> Probe<P, O> {
 }
 
 /// A relative gap that no truncation or round-off of a plain central
-/// difference at a sensible step explains.
-const GROSS: f64 = 1e-2;
+/// difference at a sensible step explains (its truncation error is about
+/// h²·f‴/6, 1e-9 relative at the default step for a well-scaled cost).
+const GROSS: f64 = 1e-4;
 /// Relative distances of the probes that tell a parameter the cost ignores
 /// from a saturated one.
 const FLAT_PROBES: [f64; 3] = [0.5, 8.0, 128.0];
@@ -1059,7 +1060,13 @@ where
                 .to_string(),
         );
     }
-    if unresolved {
+    if unresolved && unrefined_after_budget {
+        report.diagnosis.push(
+            "the unresolved entries are plain differences that the budget left unrefined: their \
+             gaps are beyond tol but too small to call without extrapolation"
+                .to_string(),
+        );
+    } else if unresolved {
         report.diagnosis.push(
             "the numeric derivative's error estimate is too large to judge the unresolved \
              entries: is the cost noisy, or too curved for the step?"

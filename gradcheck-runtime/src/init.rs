@@ -322,8 +322,10 @@ impl Init {
     /// assert!(Init::Uniform(f64::INFINITY).validate().unwrap_err().contains("uniform(inf)"));
     /// ```
     pub fn validate(&self) -> Result<(), String> {
+        // A half-width must leave its interval's width finite, too.
         let number = match *self {
-            Init::Uniform(x) | Init::Constant(x) | Init::Orthogonal { gain: x } => x,
+            Init::Uniform(x) => 2.0 * x,
+            Init::Constant(x) | Init::Orthogonal { gain: x } => x,
             _ => 0.0,
         };
         if number.is_finite() {
@@ -357,7 +359,12 @@ impl Init {
     }
 
     /// Draws a tensor of this shape from `source`, row-major.
+    ///
+    /// Panics with the reason when [`Init::validate`] refuses the scheme.
     fn draw(&self, shape: &[usize], source: &mut Source) -> Vec<f64> {
+        if let Err(message) = self.validate() {
+            panic!("gradcheck: {message}");
+        }
         let n: usize = shape.iter().product();
         match self.law(shape) {
             Law::Fixed(c) => vec![c; n],

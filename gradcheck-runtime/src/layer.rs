@@ -18,14 +18,16 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use crate::check::panic_message;
 use crate::check::{check, check_split, Config};
 use crate::compare::relative_difference;
 use crate::params::{Gradient, Layout, Params};
-use crate::report::{Report, Verdict};
+use crate::report::{Problem, Report, Verdict};
 use crate::scalar::Scalar;
 
 /// A layer with a hand-written backward pass.
@@ -305,15 +307,15 @@ impl<I: Params, P: Params<Scalar = I::Scalar>> Params for Point<I, P> {
 }
 
 /// A gradient with respect to a [`Point`].
-struct PointGradient<I, P>(I, P);
+struct PointGradient<'a, I, P>(I, P, &'a (String, String));
 
-impl<I: Gradient, P: Gradient<Scalar = I::Scalar>> Gradient for PointGradient<I, P> {
+impl<I: Gradient, P: Gradient<Scalar = I::Scalar>> Gradient for PointGradient<'_, I, P> {
     type Scalar = I::Scalar;
 
     fn grad_layout(&self) -> Layout {
         Layout::concat(vec![
-            (String::new(), self.0.grad_layout()),
-            (String::new(), self.1.grad_layout()),
+            (self.2 .0.clone(), self.0.grad_layout()),
+            (self.2 .1.clone(), self.1.grad_layout()),
         ])
     }
 
@@ -407,7 +409,18 @@ pub fn check_layer<L: Layer>(
         ..config.check.clone()
     };
     let mut rng = StdRng::seed_from_u64(config.seed);
-    let output = layer.forward(&point.input, &point.params);
+    let output = match catch_unwind(AssertUnwindSafe(|| {
+        layer.forward(&point.input, &point.params)
+    })) {
+        Ok(output) => output,
+        Err(payload) => {
+            let problem = Problem::CostPanicked {
+                at: "in the layer's forward pass at the given input and parameters".to_string(),
+                message: panic_message(payload),
+            };
+            return refused(&point, &config.check, problem);
+        }
+    };
     let mut parts = Vec::new();
 
     // The backward pass against random cotangents.
@@ -435,9 +448,34 @@ pub fn check_layer<L: Layer>(
     let mut consistency = None;
     let v_input = uneven(&point.input, &mut rng);
     let v_params = uneven(&point.params, &mut rng);
-    if let Some(jv) = layer.jvp(&point.input, &point.params, &v_input, &v_params) {
+    let jvp = catch_unwind(AssertUnwindSafe(|| {
+        layer.jvp(&point.input, &point.params, &v_input, &v_params)
+    }));
+    let jvp = match jvp {
+        Ok(jvp) => jvp,
+        Err(payload) => {
+            let problem = Problem::CostPanicked {
+                at: "in the layer's forward-mode rule (jvp)".to_string(),
+                message: panic_message(payload),
+            };
+            return refused(&point, &config.check, problem);
+        }
+    };
+    if let Some(jv) = jvp {
         let u = uneven(&output, &mut rng);
-        let (gx, gp) = layer.backward(&point.input, &point.params, &u);
+        let backward = catch_unwind(AssertUnwindSafe(|| {
+            layer.backward(&point.input, &point.params, &u)
+        }));
+        let (gx, gp) = match backward {
+            Ok(grads) => grads,
+            Err(payload) => {
+                let problem = Problem::CostPanicked {
+                    at: "in the layer's backward pass".to_string(),
+                    message: panic_message(payload),
+                };
+                return refused(&point, &config.check, problem);
+            }
+        };
         let forward_side = dot(&u, &jv);
         let backward_side = dot(&gx, &v_input) + dot(&gp, &v_params);
         consistency = Some(relative_difference(&[forward_side], &[backward_side]));
@@ -471,6 +509,34 @@ pub fn check_layer<L: Layer>(
     }
 }
 
+/// A layer report that stops at a problem (a panicking pass).
+fn refused<I: Params, P: Params<Scalar = I::Scalar>>(
+    point: &Point<I, P>,
+    config: &Config,
+    problem: Problem,
+) -> LayerReport {
+    let report = Report {
+        verdict: problem.verdict(),
+        label: config.label.clone(),
+        scalar: I::Scalar::NAME,
+        layout: point.layout(),
+        relative_difference: f64::NAN,
+        tol: config.tol.unwrap_or(I::Scalar::DEFAULT_TOL),
+        eps: config.eps.unwrap_or(I::Scalar::DEFAULT_EPS),
+        components: Vec::new(),
+        problem: Some(problem),
+        diagnosis: Vec::new(),
+        refined: 0,
+        evaluations: 1,
+        context: Vec::new(),
+    };
+    LayerReport {
+        verdict: report.verdict,
+        parts: vec![("the layer".to_string(), report)],
+        jvp_vjp_consistency: None,
+    }
+}
+
 /// Checks the backward pass for one cotangent: the gradient of
 /// `⟨u, forward(x, θ)⟩` against `backward(x, θ, u)`.
 fn vjp_check<L: Layer>(
@@ -485,7 +551,7 @@ fn vjp_check<L: Layer>(
     };
     let grad = |p: &Point<L::Input, L::Params>| {
         let (gx, gp) = layer.backward(&p.input, &p.params, u);
-        PointGradient(gx, gp)
+        PointGradient(gx, gp, &point.names)
     };
     check_split(point, cost, grad, config)
 }

@@ -22,7 +22,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::check::Config;
-use crate::difference::{ridders, DifferenceError, Estimate};
+use crate::difference::{noise_level, ridders, DifferenceError, Estimate};
 use crate::params::{Gradient, Params};
 use crate::report::Verdict;
 use crate::scalar::Scalar;
@@ -231,15 +231,24 @@ where
     };
 
     let (f0, gradient) = cost(&theta);
+    let got = gradient.grad_layout();
     let analytic = gradient.to_f64_vec();
     drop(gradient);
-    if !f0.to_f64().is_finite() || analytic.len() != n {
+    if !got.same_shapes(&layout) {
+        report.verdict = Verdict::Fail;
+        report.notes.push(format!(
+            "the gradient has shape {got} ({} entries) but the parameters have shape {layout} \
+             ({n} entries)",
+            got.len()
+        ));
+        report.evaluations = 1;
+        return report;
+    }
+    if !f0.to_f64().is_finite() {
         report.verdict = Verdict::Inconclusive;
         report.notes.push(format!(
-            "the cost is {} and the gradient has {} entries for {n} parameters: use `check` \
-             for the full diagnosis",
-            f0.to_f64(),
-            analytic.len()
+            "the cost is {} at the parameters; use `check` for the full diagnosis",
+            f0.to_f64()
         ));
         report.evaluations = 1;
         return report;
@@ -289,10 +298,24 @@ where
     // The verdict along a signed support: Some(true) when the gap is beyond
     // tolerance and error estimate (evidence of a bug), Some(false) when
     // within, None when no derivative could be formed.
+    // The cost's own noise along a random direction (sums of millions of
+    // f32 terms round far beyond a few ulps), from high-order differences of
+    // values a quarter step apart.
+    let probe = draw(&(0..n).collect::<Vec<_>>(), &mut rng);
+    let samples: Vec<f64> = (0..7)
+        .map_while(|k| along.at(k as f64 * h / 4.0, &probe).ok())
+        .collect();
+    let noise = if samples.len() == 7 {
+        noise_level(&samples)
+    } else {
+        0.0
+    };
     let judge = |along: &mut Along<P, &mut F>, support: &[(usize, f64)]| {
         let a: f64 = support.iter().map(|&(i, s)| s * analytic[i]).sum();
         let est = along.derivative(support, h)?;
-        let round_off = 8.0 * P::Scalar::EPSILON * est.scale.max(f0.to_f64().abs()) / est.step;
+        let value_noise =
+            (8.0 * P::Scalar::EPSILON * est.scale.max(f0.to_f64().abs())).max(2.0 * noise);
+        let round_off = value_noise / est.step;
         let uncertainty = est.error.max(round_off);
         let gap = (a - est.value).abs();
         let wrong = gap > tol * (a.abs() + est.value.abs()) + 4.0 * uncertainty;

@@ -243,7 +243,7 @@ where
             vec![
                 format!(
                     "minimal failing input after shrinking: {}",
-                    clip(&describe(x, "x", &[]))
+                    clip(&describe(x, spec.input, &[]))
                 ),
                 format!(
                     "and parameters: {}",

@@ -65,6 +65,21 @@ fn median(runs: usize, mut f: impl FnMut()) -> f64 {
     times[runs / 2]
 }
 
+/// Median times of `a` and `b` over `runs` interleaved runs, so that load
+/// on the shared machine hits both alike.
+fn paired(runs: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        ta.push(median(1, &mut a));
+        tb.push(median(1, &mut b));
+    }
+    let mid = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (mid(ta), mid(tb))
+}
+
 /// A cheap O(n) cost with its gradient: Σ cᵢ sin θᵢ + ½(Σ θᵢ)².
 fn separable(t: &Vec<f64>) -> (f64, Vec<f64>) {
     let sum: f64 = t.iter().sum();
@@ -116,28 +131,32 @@ fn overhead() {
     );
     for n in [10usize, 100, 1_000, 10_000] {
         let theta = Init::Uniform(1.0).sample_vec(&[n], 1);
-        let runs = if n >= 10_000 { 5 } else { 9 };
+        let runs = if n >= 10_000 { 5 } else { 15 };
         let reps = (100_000 / (n * n)).max(1);
-        let hand = median(runs, || {
-            for _ in 0..reps {
-                black_box(hand_loop(
-                    &theta,
-                    n,
-                    |t, i| t[i],
-                    |t, i, v| t[i] = v,
-                    |t| separable(t).0,
-                ));
-            }
-        }) / reps as f64;
         let mut verdict = Verdict::Fail;
         let mut evaluations = 0;
-        let harness = median(runs, || {
-            for _ in 0..reps {
-                let report = black_box(check(&theta, separable, &Config::new()));
-                verdict = report.verdict;
-                evaluations = report.evaluations;
-            }
-        }) / reps as f64;
+        let (hand, harness) = paired(
+            runs,
+            || {
+                for _ in 0..reps {
+                    black_box(hand_loop(
+                        &theta,
+                        n,
+                        |t, i| t[i],
+                        |t, i, v| t[i] = v,
+                        |t| separable(t).0,
+                    ));
+                }
+            },
+            || {
+                for _ in 0..reps {
+                    let report = black_box(check(&theta, separable, &Config::new()));
+                    verdict = report.verdict;
+                    evaluations = report.evaluations;
+                }
+            },
+        );
+        let (hand, harness) = (hand / reps as f64, harness / reps as f64);
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
         black_box(check(&theta, separable, &Config::new()));
@@ -162,19 +181,20 @@ fn network_overhead() {
     let theta = network::init_params(Init::default(), 1);
     let n: usize = theta.iter().map(|a| a.len()).sum();
     let cost = |t: &Vec<gradcheck::ndarray::Array2<f64>>| network::nn_cost(t, x, y, 1.0);
-    let hand = median(7, || {
-        black_box(hand_loop(
-            &theta,
-            n,
-            gradcheck::Params::get_flat,
-            gradcheck::Params::set_flat,
-            |t| cost(t).0,
-        ));
-    });
     let mut report = None;
-    let harness = median(7, || {
-        report = Some(black_box(check(&theta, cost, &Config::new())))
-    });
+    let (hand, harness) = paired(
+        11,
+        || {
+            black_box(hand_loop(
+                &theta,
+                n,
+                gradcheck::Params::get_flat,
+                gradcheck::Params::set_flat,
+                |t| cost(t).0,
+            ));
+        },
+        || report = Some(black_box(check(&theta, cost, &Config::new()))),
+    );
     let report = report.expect("ran");
     println!(
         "   hand loop {:.1} ms, check() {:.1} ms, ratio {:.3}; {} with {} evaluations ({} refined)",
@@ -190,7 +210,7 @@ fn network_overhead() {
 /// About a millisecond of work per call, with its gradient.
 fn slow(t: &Vec<f64>) -> (f64, Vec<f64>) {
     let mut acc = 0.0;
-    for k in 0..40_000 {
+    for k in 0..150_000 {
         acc += ((k as f64) * 1e-5).sin();
     }
     let (j, g) = separable(t);
@@ -200,12 +220,15 @@ fn slow(t: &Vec<f64>) -> (f64, Vec<f64>) {
 fn parallel() {
     println!("\n3. parallel first pass (cost of about 1 ms, 32 parameters)");
     let theta = Init::Uniform(1.0).sample_vec(&[32], 3);
-    let single = median(3, || {
-        black_box(check(&theta, slow, &Config::new()));
-    });
-    let many = median(3, || {
-        black_box(check_parallel(&theta, slow, &Config::new()));
-    });
+    let (single, many) = paired(
+        5,
+        || {
+            black_box(check(&theta, slow, &Config::new()));
+        },
+        || {
+            black_box(check_parallel(&theta, slow, &Config::new()));
+        },
+    );
     let threads = if cfg!(feature = "rayon") {
         format!(
             "{} threads (rayon)",

@@ -83,7 +83,9 @@ fn correct_backprop_passes_at_random_inits() {
         let report = check(&theta, |t| nn_cost(t, x, y, LAMBDA), &config());
         assert_eq!(report.verdict, Verdict::Pass, "seed {seed}\n{report}");
         assert!(report.relative_difference <= 1e-9, "{report}");
-        assert_eq!(report.components.len(), 231);
+        assert_eq!(report.layout.len(), 231);
+        // A pass keeps only the agreeing entries closest to failing.
+        assert!(report.components.len() <= 8, "{report}");
     }
 }
 

@@ -529,6 +529,7 @@ fn refused<I: Params, P: Params<Scalar = I::Scalar>>(
         refined: 0,
         evaluations: 1,
         context: Vec::new(),
+        zero_gradient: false,
     };
     LayerReport {
         verdict: report.verdict,

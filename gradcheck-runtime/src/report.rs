@@ -217,8 +217,11 @@ pub struct Report {
     pub tol: f64,
     /// The step setting (`h = eps · max(1, |θᵢ|)`).
     pub eps: f64,
-    /// Every parameter's comparison, in flat order (empty when `problem`
-    /// stopped the check early).
+    /// The comparisons worth reading, in flat order: every entry that did
+    /// not agree, and the (at most 8) agreeing entries with the largest
+    /// absolute differences. Agreeing entries beyond those are not kept, so
+    /// that a check's memory stays a few copies of the parameters. Empty
+    /// when `problem` stopped the check early.
     pub components: Vec<Component>,
     /// An input refused, if any.
     pub problem: Option<Problem>,
@@ -231,6 +234,8 @@ pub struct Report {
     pub evaluations: usize,
     /// Extra lines a caller attaches (how to reproduce, drawn data).
     pub context: Vec<String>,
+    /// Whether every entry of the analytic gradient is exactly zero.
+    pub zero_gradient: bool,
 }
 
 /// How many components the report lists at most.
@@ -247,9 +252,7 @@ impl Report {
     /// point (a symmetric one, zero initialization) a wrong gradient that is
     /// also zero there passes too.
     pub fn vacuous(&self) -> bool {
-        self.verdict == Verdict::Pass
-            && !self.components.is_empty()
-            && self.components.iter().all(|c| c.analytic == 0.0)
+        self.verdict == Verdict::Pass && self.zero_gradient
     }
 
     /// The components that did not agree, worst first.
@@ -368,15 +371,22 @@ impl fmt::Display for Report {
 
 fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result {
     let bad = report.worst();
+    let all_agree = bad.is_empty();
     let (title, rows): (String, Vec<&Component>) = if bad.is_empty() {
         let mut all: Vec<&Component> = report.components.iter().collect();
         all.sort_by(|a, b| b.abs_error().total_cmp(&a.abs_error()));
-        ("largest absolute differences (all agree):".to_string(), all)
+        (
+            format!(
+                "largest absolute differences (all {} agree):",
+                report.layout.len()
+            ),
+            all,
+        )
     } else {
         (
             format!(
                 "of {}, {}; worst first:",
-                count(report.components.len(), "entry"),
+                count(report.layout.len(), "entry"),
                 count_statuses(&bad)
             ),
             bad,
@@ -413,8 +423,13 @@ fn write_components(f: &mut fmt::Formatter<'_>, report: &Report) -> fmt::Result 
             status_word(c.status)
         )?;
     }
-    if rows.len() > SHOWN {
-        writeln!(f, "    ... and {} more", rows.len() - SHOWN)?;
+    let more = if all_agree {
+        report.layout.len().saturating_sub(SHOWN)
+    } else {
+        rows.len().saturating_sub(SHOWN)
+    };
+    if more > 0 {
+        writeln!(f, "    ... and {more} more")?;
     }
     Ok(())
 }

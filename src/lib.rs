@@ -146,7 +146,8 @@
 //!   a wrong backward pass almost surely, not by proof.
 //! - The relative difference is taken over the whole gradient, as in the
 //!   classic method: an error in an entry that is tiny next to the others may
-//!   stay within `tol`. The report lists per-entry errors.
+//!   stay within `tol`. The report lists the entries that disagree, each with
+//!   its own errors.
 //! - Only the first argument is perturbed. Data arguments (integer indices,
 //!   masks, labels) are never differentiated.
 //! - A cost that mutates its parameters needs interior mutability, which the

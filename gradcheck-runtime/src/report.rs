@@ -134,25 +134,15 @@ pub enum Problem {
         /// Second value.
         second: f64,
     },
-    /// The parameters changed while the cost ran (the cost mutated them
-    /// through interior mutability).
-    MutatedParameters {
-        /// The first changed entry.
-        name: String,
-        /// Its value before the call.
-        before: f64,
-        /// Its value after the call.
-        after: f64,
-    },
 }
 
 impl Problem {
     /// The verdict this problem forces.
     pub fn verdict(&self) -> Verdict {
         match self {
-            Problem::NonFiniteCost { .. }
-            | Problem::NotDeterministic { .. }
-            | Problem::MutatedParameters { .. } => Verdict::Inconclusive,
+            Problem::NonFiniteCost { .. } | Problem::NotDeterministic { .. } => {
+                Verdict::Inconclusive
+            }
             _ => Verdict::Fail,
         }
     }
@@ -186,15 +176,6 @@ impl fmt::Display for Problem {
                 "the cost is not deterministic: two evaluations at the same parameters gave \
                  {first:e} and {second:e} (fresh random masks, e.g. dropout? freeze them for the \
                  check)"
-            ),
-            Problem::MutatedParameters {
-                name,
-                before,
-                after,
-            } => write!(
-                f,
-                "the cost mutates its argument: {name} was {before:e} before the call and \
-                 {after:e} after"
             ),
         }
     }

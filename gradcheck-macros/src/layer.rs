@@ -17,6 +17,7 @@ use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
 use crate::attr::{Args, Prototype};
 use crate::errors::Errors;
 use crate::expand::{private_path, spec, take_test_attributes};
+use crate::sig::{container, Kind};
 use crate::text;
 use crate::valid::{self, Plan, Shape};
 
@@ -136,13 +137,17 @@ fn check(args: &Args, func: &ItemFn, errors: &mut Errors) -> Option<LayerPlan> {
         );
     }
     let mut names = Vec::new();
+    let mut types = Vec::new();
     for arg in &sig.inputs {
         match arg {
             FnArg::Receiver(r) => {
                 errors.at(r, "a layer check takes no `self`: write a free function")
             }
             FnArg::Typed(t) => match (&*t.pat, &*t.ty) {
-                (Pat::Ident(p), Type::Reference(_)) => names.push(p.ident.clone()),
+                (Pat::Ident(p), Type::Reference(r)) => {
+                    names.push(p.ident.clone());
+                    types.push((*r.elem).clone());
+                }
                 (Pat::Ident(_), ty) => errors.at(
                     ty,
                     "the forward function takes its input and parameters by reference, as in \
@@ -172,6 +177,19 @@ fn check(args: &Args, func: &ItemFn, errors: &mut Errors) -> Option<LayerPlan> {
         let name = |k: usize, default: &str| names.get(k).map_or(default.to_string(), text::unraw);
         (name(0, "x"), name(1, "params"))
     };
+
+    // With a forward function the types are known: a shape must fit them.
+    if args.backward.is_some() {
+        let protos = [
+            (&input, types.first(), "input"),
+            (&params, types.get(1), "params"),
+        ];
+        for (proto, ty, what) in protos {
+            if let (Some(Prototype::Shape(shape)), Some(ty)) = (proto, ty) {
+                shape_fits(shape, ty, what, errors);
+            }
+        }
+    }
 
     if !errors.is_empty() {
         return None;
@@ -209,6 +227,38 @@ fn check(args: &Args, func: &ItemFn, errors: &mut Errors) -> Option<LayerPlan> {
         input: input?,
         params: params?,
     })
+}
+
+/// Reports a shape that cannot fit the argument's type: an axis count
+/// that differs from `ArrayN`'s, or a type that is no array at all.
+fn shape_fits(shape: &crate::attr::ShapeLit, ty: &Type, what: &str, errors: &mut Errors) {
+    let axes = shape.dims.len();
+    let written = text::code(ty);
+    match container(ty) {
+        Some((Kind::Array { ndim: Some(n) }, _)) if n != axes => errors.at(
+            &shape.tokens,
+            format!("`{what}` has {axes} axes here but `{written}` has {n}"),
+        ),
+        Some((Kind::Vector, _)) if axes != 1 => errors.at(
+            &shape.tokens,
+            format!("`{written}` has one axis; write `{what} = (n,)`"),
+        ),
+        Some((Kind::Many { .. }, _)) => errors.at(
+            &shape.tokens,
+            format!(
+                "`{written}` holds several tensors: give a value whose shapes the draws copy, as \
+                 in `{what} = vec![Array2::zeros((2, 3)), Array2::zeros((1, 3))]`"
+            ),
+        ),
+        None => errors.at(
+            &shape.tokens,
+            format!(
+                "a shape fits array types, not `{written}`: give a value whose shapes the draws \
+                 copy, as in `{what} = {written}::zeros(…)`"
+            ),
+        ),
+        _ => {}
+    }
 }
 
 /// The value of a required argument, or an error at the mode's key.

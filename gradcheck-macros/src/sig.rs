@@ -351,7 +351,7 @@ fn parameters<'a>(ty: &'a Type, errors: &mut Errors) -> Option<(&'a Type, Kind, 
 }
 
 /// The kind and scalar of a parameter container type.
-fn container(ty: &Type) -> Option<(Kind, Scalar)> {
+pub fn container(ty: &Type) -> Option<(Kind, Scalar)> {
     let list = |elem: &Type| {
         if let Some(s) = scalar(elem) {
             Some((Kind::Vector, s))

@@ -56,6 +56,10 @@ fn gb01_a_dropped_cotangent_is_caught() {
     );
     assert_eq!(report.verdict, Verdict::Fail, "{report}");
     assert!(report.to_string().contains("x[0]"), "{report}");
+    assert!(
+        report.to_string().contains("ignores the upstream gradient"),
+        "{report}"
+    );
     let report = check_layer(
         &Isrlu {
             drop_cotangent: false,

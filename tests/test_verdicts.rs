@@ -202,3 +202,13 @@ fn a_budget_stops_the_check_and_says_how_far_it_got() {
     let report = check(&theta, wrong, &Config::new().max_evaluations(50));
     assert_eq!(report.verdict, Verdict::Fail, "{report}");
 }
+
+/// A failure report names the drawn data arguments next to their values.
+#[gradcheck(dim = 2, cases = 4, data(scale in 1.0..2.0))]
+#[should_panic(expected = "data drawn (scale)")]
+fn scaled_wrong(t: &[f64], scale: f64) -> (f64, Vec<f64>) {
+    (
+        scale * (t[0] * t[0] + t[1]),
+        vec![4.0 * scale * t[0], scale],
+    )
+}

@@ -226,10 +226,17 @@ pub fn spec(plan: &Plan, private: &TokenStream) -> TokenStream {
     let param = text::unraw(&plan.param);
     let sweep = plan.sweep;
     let input = plan.input_name.as_ref().map(|name| quote!(input: #name,));
+    let drawn: Vec<String> = plan
+        .data
+        .iter()
+        .filter(|b| b.source == Source::Drawn)
+        .map(|b| text::unraw(&b.name))
+        .collect();
     quote! {
         #private::Spec {
             shape: #shape,
             names: &[#(#names),*],
+            drawn: &[#(#drawn),*],
             init: #init,
             cases: #cases,
             sweep: #sweep,

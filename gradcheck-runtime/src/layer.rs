@@ -210,6 +210,9 @@ pub struct LayerReport {
     /// and backward rules, as a relative difference, when the layer has a
     /// forward-mode rule.
     pub jvp_vjp_consistency: Option<f64>,
+    /// Patterns found across the parts (a backward pass that ignores its
+    /// cotangent).
+    pub notes: Vec<String>,
 }
 
 impl LayerReport {
@@ -241,6 +244,9 @@ impl fmt::Display for LayerReport {
                 "  {:<32} relative difference {rel:.3e}",
                 "<u, J v> = <J^T u, v>"
             )?;
+        }
+        for note in &self.notes {
+            writeln!(f, "  diagnosis: {note}")?;
         }
         // The first part that did not pass, in full; the others are in
         // `parts`.
@@ -424,10 +430,30 @@ pub fn check_layer<L: Layer>(
     let mut parts = Vec::new();
 
     // The backward pass against random cotangents.
+    let mut notes = Vec::new();
+    let mut returned: Vec<Vec<f64>> = Vec::new();
     for k in 0..config.cotangents.max(1) {
         let u = uneven(&output, &mut rng);
         let report = vjp_check(layer, &point, &u, &scalar_config);
+        if report.verdict == Verdict::Fail {
+            let grads = catch_unwind(AssertUnwindSafe(|| {
+                let (gx, gp) = layer.backward(&point.input, &point.params, &u);
+                let mut all = gx.to_f64_vec();
+                all.extend(gp.to_f64_vec());
+                all
+            }));
+            if let Ok(grads) = grads {
+                returned.push(grads);
+            }
+        }
         parts.push((format!("backward, cotangent {}", k + 1), report));
+    }
+    if returned.len() >= 2 && returned.windows(2).all(|w| w[0] == w[1]) {
+        notes.push(
+            "the backward pass returned the same gradients for different cotangents: it ignores \
+             the upstream gradient (multiply the local derivative by dy)"
+                .to_string(),
+        );
     }
 
     // Row by row for small layers: which output entry is wrong.
@@ -506,6 +532,7 @@ pub fn check_layer<L: Layer>(
         verdict,
         parts,
         jvp_vjp_consistency: consistency,
+        notes,
     }
 }
 
@@ -535,6 +562,7 @@ fn refused<I: Params, P: Params<Scalar = I::Scalar>>(
         verdict: report.verdict,
         parts: vec![("the layer".to_string(), report)],
         jvp_vjp_consistency: None,
+        notes: Vec::new(),
     }
 }
 

@@ -315,9 +315,14 @@ impl fmt::Display for Report {
         if !self.components.is_empty() {
             let rel = self.relative_difference;
             let cmp = if rel <= self.tol { "<=" } else { ">" };
+            let note = if rel > self.tol && self.verdict == Verdict::Pass {
+                ", but only within round-off (see the diagnosis)"
+            } else {
+                ""
+            };
             writeln!(
                 f,
-                "  relative difference |a - n| / (|a| + |n|) = {rel:.3e}  {cmp}  tol {:e}",
+                "  relative difference |a - n| / (|a| + |n|) = {rel:.3e}  {cmp}  tol {:e}{note}",
                 self.tol
             )?;
             write_components(f, self)?;

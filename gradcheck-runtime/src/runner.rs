@@ -63,6 +63,8 @@ pub struct Spec {
     pub input: &'static str,
     /// Names of the parameter tensors (for `shapes`), possibly empty.
     pub names: &'static [&'static str],
+    /// Names of the drawn data arguments, in the order of the data tuple.
+    pub drawn: &'static [&'static str],
     /// Size of the drawn parameters.
     pub shape: Shape,
     /// Distribution of the drawn parameters.
@@ -88,6 +90,7 @@ impl Spec {
             param,
             input: "x",
             names: &[],
+            drawn: &[],
             shape: Shape::FromType,
             init: Init::default(),
             cases: 0,
@@ -307,7 +310,12 @@ fn input_lines<P: Params, D: Debug>(spec: &Spec, p: &P, d: &D) -> Vec<String> {
     )];
     let data = format!("{d:?}");
     if data != "()" {
-        lines.push(format!("data drawn: {}", clip(&data)));
+        let names = if spec.drawn.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", spec.drawn.join(", "))
+        };
+        lines.push(format!("data drawn{names}: {}", clip(&data)));
     }
     lines
 }

@@ -167,7 +167,14 @@ where
     if outcome.ok() && !unplantable {
         return Ok(outcome);
     }
-    let mut message = format!("the gradient checker's self-test failed:\n{outcome}");
+    let mut message = if outcome.correct.verdict == Verdict::Pass {
+        format!("the gradient checker's self-test failed:\n{outcome}")
+    } else {
+        format!(
+            "the gradient as given does not pass its own check, so the self-test cannot vouch \
+             for the check at these parameters:\n{outcome}"
+        )
+    };
     if unplantable {
         message.push_str(
             "no error could be planted: the gradient is zero here; choose parameters where it \

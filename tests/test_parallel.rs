@@ -68,8 +68,8 @@ fn a_panic_in_a_worker_is_reported() {
     );
 }
 
-/// The attribute's `parallel` switch.
-#[gradcheck(dim = 12, parallel, cases = 8)]
+/// The attribute's `parallel` switch, with a step sweep at the first draw.
+#[gradcheck(dim = 12, parallel, sweep, cases = 8)]
 fn softplus_sum(t: &[f64]) -> (f64, Vec<f64>) {
     let j = t
         .iter()

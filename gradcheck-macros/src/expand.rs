@@ -16,7 +16,7 @@ use crate::valid::{self, Plan, Shape};
 /// comes back unchanged beside every error found.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
-    let mut func: ItemFn = match syn::parse2(item.clone()) {
+    let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(_) => {
             errors.push(syn::Error::new(
@@ -35,11 +35,22 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let sig = sig::analyse(&func.sig, &mut errors);
     let plan = valid::check(&args, sig.as_ref(), &mut errors);
+    emit(plan, errors, func, item, test)
+}
+
+/// The function with its generated test when `plan` came through without
+/// errors; otherwise the item unchanged beside every error.
+pub fn emit<T>(
+    plan: Option<T>,
+    errors: Errors,
+    mut func: ItemFn,
+    item: TokenStream,
+    test: impl FnOnce(&T, &[Attribute]) -> TokenStream,
+) -> TokenStream {
     let Some(plan) = plan.filter(|_| errors.is_empty()) else {
         let errors = errors.to_compile_errors();
         return quote!(#item #errors);
     };
-
     let moved = take_test_attributes(&mut func.attrs);
     let test = test(&plan, &moved);
     quote! {
@@ -49,7 +60,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Removes `#[ignore]` and `#[should_panic]`, which belong on the test.
-pub fn take_test_attributes(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
+fn take_test_attributes(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
     let (moved, kept) = attrs
         .drain(..)
         .partition(|a| a.path().is_ident("ignore") || a.path().is_ident("should_panic"));

@@ -16,24 +16,15 @@ use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
 
 use crate::attr::{Args, Prototype};
 use crate::errors::Errors;
-use crate::expand::{private_path, spec, take_test_attributes};
+use crate::expand::{emit, private_path, spec};
 use crate::sig::{container, Kind};
 use crate::text;
 use crate::valid::{self, Plan, Shape};
 
 /// The expansion of a layer form, or the item unchanged beside its errors.
-pub fn expand(args: &Args, mut func: ItemFn, item: TokenStream, mut errors: Errors) -> TokenStream {
+pub fn expand(args: &Args, func: ItemFn, item: TokenStream, mut errors: Errors) -> TokenStream {
     let plan = check(args, &func, &mut errors);
-    let Some(plan) = plan.filter(|_| errors.is_empty()) else {
-        let errors = errors.to_compile_errors();
-        return quote!(#item #errors);
-    };
-    let moved = take_test_attributes(&mut func.attrs);
-    let test = test(&plan, &moved);
-    quote! {
-        #func
-        #test
-    }
+    emit(plan, errors, func, item, test)
 }
 
 /// What a layer test needs.

@@ -155,7 +155,13 @@ where
     drive::<P::Scalar, _, _>(
         &spec,
         &strategy,
-        |_| {},
+        |runner| {
+            if spec.sweep {
+                sweep_first_draw(&spec, runner, &strategy, |(p, d)| {
+                    sweep(p, |t: &P| cost(t, d), &DEFAULT_STEPS, &config)
+                });
+            }
+        },
         |(p, d)| check_parallel(p, |t: &P| cost(t, d), &config),
         |(p, d)| input_lines(&spec, p, d),
     )

@@ -59,13 +59,13 @@
 //!
 //! ```text
 //! gradcheck FAIL: gradient check (2 parameters of shape (2), f64)
-//!   relative difference |a - n| / (|a| + |n|) = 6.000e-1  >  tol 1.0e-9
+//!   relative difference |a - n| / (|a| + |n|) = 6.000e-1  >  tol 1e-9
 //!   of 2 entries, 2 DISAGREE; worst first:
 //!     parameter       analytic        numeric   abs error  rel error    +/- num  status
 //!     w[1]         -1.836154e0   -4.590385e-1     1.377e0    6.00e-1    1.0e-10  DISAGREE
 //!     w[0]         8.238825e-2    2.059706e-2    6.179e-2    6.00e-1    1.0e-10  DISAGREE
 //!   diagnosis: every disagreeing entry is 4.0000x the numeric value: a scale error, e.g. a missing or extra 1/m or a factor of 2
-//!   method: central differences, h = 1e-4 * max(1, |theta_i|), 2 refined by Richardson extrapolation (Ridders); cost evaluations: 32
+//!   method: central differences, h = 1e-4 * max(1, |x|) at each entry x, 2 refined by Richardson extrapolation (Ridders); cost evaluations: 32
 //! ```
 //!
 //! # Beyond one cost at one point

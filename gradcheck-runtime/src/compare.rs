@@ -66,7 +66,10 @@ pub fn diagnose(
             .all(|c| (c.analytic - ratio * c.numeric).abs() <= 1e-3 * c.analytic.abs());
         // One entry always has "a constant ratio"; only a round one (2, 4,
         // 1/2, −1, …) says anything about the bug's kind.
-        let round = |r: f64| r.abs() >= 2.0 && (r - r.round()).abs() <= 1e-3 * r.abs();
+        let round = |r: f64| {
+            let k = r.round();
+            (k.abs() >= 2.0 || k == -1.0) && (r - k).abs() <= 1e-3 * r.abs()
+        };
         let constant = constant && (bad.len() >= 2 || round(ratio) || round(1.0 / ratio));
         let every = if bad.len() == 1 {
             "the disagreeing entry"
@@ -181,6 +184,34 @@ fn same_column(bad: &[&Component], layout: &Layout) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(index: usize, analytic: f64, numeric: f64) -> Component {
+        Component {
+            index,
+            name: format!("w[{index}]"),
+            value: 0.0,
+            analytic,
+            numeric,
+            error_estimate: 0.0,
+            step: 1e-4,
+            one_sided: None,
+            status: Status::Disagree,
+        }
+    }
+
+    #[test]
+    fn a_single_round_ratio_is_diagnosed_even_a_hair_below_it() {
+        let layout = Layout::vector(3);
+        let twice = diagnose(&[entry(1, 0.6, 0.300_000_000_000_1)], &layout, "w", &[]);
+        assert!(
+            twice[0].contains("the disagreeing entry is 2.0000x"),
+            "{twice:?}"
+        );
+        let flipped = diagnose(&[entry(0, -0.3, 0.3)], &layout, "w", &[]);
+        assert!(flipped[0].contains("opposite sign"), "{flipped:?}");
+        let odd = diagnose(&[entry(0, 1.0028, 1.0)], &layout, "w", &[]);
+        assert!(odd.iter().all(|l| !l.contains("scale error")), "{odd:?}");
+    }
 
     #[test]
     fn relative_difference_handles_extreme_magnitudes() {

@@ -341,7 +341,7 @@ impl fmt::Display for Report {
             };
             writeln!(
                 f,
-                "  method: central differences, h = {:e} * max(1, |theta_i|){refined}; cost evaluations: {}",
+                "  method: central differences, h = {:e} * max(1, |x|) at each entry x{refined}; cost evaluations: {}",
                 self.eps, self.evaluations
             )?;
         }
